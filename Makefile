@@ -1,0 +1,26 @@
+# Quick start:  make book   (set up a virtual environment and build the book)
+#               make test   (run the whole test suite)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test setup lint clean
+
+$(BIN)/jupyter-book: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -r requirements.txt
+	touch $@
+
+setup: $(BIN)/jupyter-book
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf _build _grading

@@ -1,0 +1,1 @@
+"""nbgrader configuration for the course (read from the repo root)."""
