@@ -14,8 +14,10 @@ Shape = Sequence[int | None]
 
 
 def _describe(shape: Shape, dims: str | None) -> str:
-    numbers = "(" + ", ".join("?" if s is None else str(s) for s in shape) + (
-        ",)" if len(shape) == 1 else ")"
+    numbers = (
+        "("
+        + ", ".join("?" if s is None else str(s) for s in shape)
+        + (",)" if len(shape) == 1 else ")")
     )
     return f"{dims} = {numbers}" if dims else numbers
 
@@ -34,10 +36,11 @@ def check_array(
         )
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise ValueError(f"{func}: {name} must hold real numbers, got dtype {x.dtype}")
-    if x.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, x.shape, strict=True)):
-        raise ValueError(
-            f"{func}: {name} has shape {x.shape}, expected {_describe(shape, dims)}"
-        )
+    wrong_size = x.ndim == len(shape) and any(
+        s is not None and s != d for s, d in zip(shape, x.shape, strict=True)
+    )
+    if x.ndim != len(shape) or wrong_size:
+        raise ValueError(f"{func}: {name} has shape {x.shape}, expected {_describe(shape, dims)}")
     return x
 
 

@@ -20,7 +20,18 @@ from .activations import sigmoid
 from .rnn import _check_cell_cache, _check_sequence_caches
 
 PARAMETER_KEYS = (
-    "Wir", "Wiz", "Win", "Whr", "Whz", "Whn", "bir", "biz", "bin", "bhr", "bhz", "bhn",
+    "Wir",
+    "Wiz",
+    "Win",
+    "Whr",
+    "Whz",
+    "Whn",
+    "bir",
+    "biz",
+    "bin",
+    "bhr",
+    "bhz",
+    "bhn",
 )
 
 
