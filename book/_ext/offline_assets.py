@@ -10,9 +10,12 @@ Why npm and not a vendored copy: the two packages are pinned in ``package.json``
 on a fresh machine (``make setup``, ``.ci/run``, the Pages workflow), and the
 repository does not carry 8 MB of minified third-party JavaScript.
 
-``assets-path.js`` (next to this file) runs before ``embed-amd.js`` and tells the
-manager where its font files live; otherwise it derives their URL from the page's
-origin, which is ``null`` under ``file://``.
+``widgets-shim.js`` (next to this file) runs just before ``embed-amd.js``: it tells the
+manager where its font files live (it would otherwise look next to the page) and maps
+the one MathJax 2 call the manager makes onto MathJax 3.
+
+Sphinx 7.4 emits sphinx-thebe's inline configuration script twice (a ``const``
+declared twice is a JavaScript error on every page); ``dedupe_scripts`` drops the copy.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ REQUIREJS = NODE_MODULES / "requirejs"
 # The html manager's dist/ holds embed-amd.js and the font files it references by
 # hashed name; source maps and the non-AMD bundles are not needed.
 FONT_SUFFIXES = {".woff2", ".woff", ".ttf", ".eot", ".svg"}
+FONT_FOLDERS = ("widgets", "widgets/@jupyter-widgets", "widgets/@jupyter-widgets/html-manager/dist")
 
 
 def _sources() -> list[tuple[Path, str]]:
@@ -40,11 +44,13 @@ def _sources() -> list[tuple[Path, str]]:
         (dist / "embed-amd.js", "widgets/embed-amd.js"),
         (dist / "embed.js.LICENSE.txt", "widgets/LICENSE-bundled.txt"),
         (HTML_MANAGER / "package.json", "widgets/package.json"),
-        (HERE / "assets-path.js", "widgets/assets-path.js"),
+        (HERE / "widgets-shim.js", "widgets/widgets-shim.js"),
     ]
     if dist.is_dir():
-        pairs += [(f, f"widgets/{f.name}") for f in sorted(dist.iterdir())
-                  if f.suffix in FONT_SUFFIXES]
+        fonts = [f for f in sorted(dist.iterdir()) if f.suffix in FONT_SUFFIXES]
+        # The bundles resolve fonts against their module URLs under require's baseUrl.
+        for folder in FONT_FOLDERS:
+            pairs += [(f, f"{folder}/{f.name}") for f in fonts]
     return pairs
 
 
@@ -67,7 +73,28 @@ def copy_assets(app: Sphinx, exc: Exception | None) -> None:
         shutil.copyfile(src, dest)
 
 
+def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Drop repeated identical <script> entries (same src or body, same attributes)."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        # A body-only script is registered once with filename None and once with "".
+        filename = getattr(script, "filename", script) or ""
+        attributes = getattr(script, "attributes", {})
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+    # pydata-sphinx-theme logs a console error for an empty default colour mode.
+    if not context.get("default_mode"):
+        context["default_mode"] = "auto"
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", check_installed)
+    app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("build-finished", copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
