@@ -11,7 +11,12 @@ $(BIN)/jupyter-book: requirements.txt pyproject.toml
 	$(BIN)/pip install -r requirements.txt
 	touch $@
 
-setup: $(BIN)/jupyter-book
+# The widget JavaScript the book serves itself (no CDN), pinned in package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(BIN)/jupyter-book node_modules/.package-lock.json
 
 book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
