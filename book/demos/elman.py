@@ -1,0 +1,136 @@
+"""A small character RNN trained on words written without spaces (Elman, 1990).
+
+The stream is words of a tiny lexicon in random order, e.g. "manyyearsagoaboy...".
+Inside a word the next letter is predictable; at a word boundary it is not, so a
+trained network's prediction error rises at the start of each word: it has found the
+words without being told where they are. Training uses the reference's forward and
+backward passes (`rnn_forward`, `rnn_backward`), clipping by global norm, and Adam.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from autograder.reference import clip_by_norm, rnn_backward, rnn_forward, softmax
+
+LEXICON = ("many", "years", "ago", "a", "boy", "and", "girl", "lived", "by", "the", "sea",
+           "they", "played", "happily")
+ALPHABET = sorted(set("".join(LEXICON)))
+TEST_TEXTS = ("manyyearsagoaboyandagirllivedbythesea", "theyplayedhappilybythesea",
+              "agirlandaboyplayedhappily")
+CHECKPOINTS = (0, 10, 25, 50, 100, 200, 400)
+N_A = 32
+
+
+def word_stream(n_words: int, seed: int) -> str:
+    """Words of the lexicon in random order, concatenated without spaces."""
+    rng = np.random.default_rng(seed)
+    return "".join(LEXICON[i] for i in rng.integers(0, len(LEXICON), n_words))
+
+
+def encode(text: str) -> np.ndarray:
+    """Letter indices of `text` (every letter must be in ALPHABET)."""
+    unknown = sorted(set(text) - set(ALPHABET))
+    if unknown:
+        raise ValueError(f"encode: letters {unknown} are not in the lexicon's alphabet")
+    return np.array([ALPHABET.index(c) for c in text], dtype=int)
+
+
+def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
+    """(n, m, T) one-hot tensor from integer indices (m, T)."""
+    indices = np.atleast_2d(indices)
+    x = np.zeros((n, *indices.shape))
+    np.put_along_axis(x, indices[None], 1.0, axis=0)
+    return x
+
+
+def loss_and_gradients(parameters: dict, inputs: np.ndarray, targets: np.ndarray):
+    """Mean cross-entropy per letter and its gradients; inputs, targets (m, T) indices."""
+    n = len(ALPHABET)
+    x = one_hot(inputs, n)
+    m, T = inputs.shape
+    a0 = np.zeros((parameters["Waa"].shape[0], m))
+    a, y_pred, caches = rnn_forward(x, a0, parameters)
+    y = one_hot(targets, n)
+    loss = -np.sum(y * np.log(y_pred + 1e-12)) / (m * T)
+    dlogits = (y_pred - y) / (m * T)  # softmax + cross-entropy, per step
+    grads = rnn_backward(np.einsum("ya,ymt->amt", parameters["Wya"], dlogits), caches)
+    grads = {"Wax": grads["dWax"], "Waa": grads["dWaa"], "ba": grads["dba"],
+             "Wya": np.einsum("ymt,amt->ya", dlogits, a),
+             "by": dlogits.sum(axis=(1, 2))[:, None]}
+    return loss, grads
+
+
+def initial_parameters(seed: int = 0) -> dict:
+    """Small random weights for the letter RNN."""
+    rng = np.random.default_rng(seed)
+    n = len(ALPHABET)
+    return {"Wax": rng.standard_normal((N_A, n)) * 0.3,
+            "Waa": rng.standard_normal((N_A, N_A)) * 0.3 / np.sqrt(N_A),
+            "Wya": rng.standard_normal((n, N_A)) * 0.3 / np.sqrt(N_A),
+            "ba": np.zeros((N_A, 1)), "by": np.zeros((n, 1))}
+
+
+@lru_cache(maxsize=2)
+def train(seed: int = 0, steps: int = CHECKPOINTS[-1], batch: int = 32, T: int = 24,
+          lr: float = 0.01) -> tuple[dict[int, dict], list[float]]:
+    """Train with Adam; returns ({iteration: parameters} at CHECKPOINTS, loss per step)."""
+    rng = np.random.default_rng(seed)
+    data = encode(word_stream(4000, seed))
+    parameters = initial_parameters(seed)
+    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in parameters.items()}
+    snapshots = {0: {k: v.copy() for k, v in parameters.items()}}
+    losses = []
+    for step in range(1, steps + 1):
+        starts = rng.integers(0, len(data) - T - 1, batch)
+        window = np.stack([data[s : s + T + 1] for s in starts])
+        loss, grads = loss_and_gradients(parameters, window[:, :-1], window[:, 1:])
+        grads = clip_by_norm(grads, 5.0)
+        for key, g in grads.items():
+            m1, m2 = moments[key]
+            m1 *= 0.9
+            m1 += 0.1 * g
+            m2 *= 0.999
+            m2 += 0.001 * g * g
+            mhat, vhat = m1 / (1 - 0.9**step), m2 / (1 - 0.999**step)
+            parameters[key] -= lr * mhat / (np.sqrt(vhat) + 1e-8)
+        losses.append(float(loss))
+        if step in CHECKPOINTS:
+            snapshots[step] = {k: v.copy() for k, v in parameters.items()}
+    return snapshots, losses
+
+
+def surprisal(parameters: dict, text: str) -> dict:
+    """Run the RNN over `text`; the prediction for each next letter and its error.
+
+    Returns hidden states a (n_a, T-1), predicted distributions p (n_letters, T-1)
+    for letters 2..T, and error[t] = -log p(actual letter t+1) in nats.
+    """
+    idx = encode(text)
+    x = one_hot(idx[None, :-1], len(ALPHABET))
+    a, y_pred, _ = rnn_forward(x, np.zeros((parameters["Waa"].shape[0], 1)), parameters)
+    p = y_pred[:, 0, :]
+    error = -np.log(p[idx[1:], np.arange(len(idx) - 1)])
+    return {"a": a[:, 0, :], "p": p, "error": error}
+
+
+def word_starts(text: str) -> list[int]:
+    """Positions in `text` where a lexicon word starts (greedy longest-match parse)."""
+    starts, i = [], 0
+    words = sorted(LEXICON, key=len, reverse=True)
+    while i < len(text):
+        for w in words:
+            if text.startswith(w, i):
+                starts.append(i)
+                i += len(w)
+                break
+        else:
+            raise ValueError(f"word_starts: {text[i:]!r} does not start with a lexicon word")
+    return starts
+
+
+def next_letter_logits(parameters: dict, a: np.ndarray) -> np.ndarray:
+    """Distribution over the next letter from hidden state a (n_a, 1)."""
+    return softmax(parameters["Wya"] @ a + parameters["by"])
