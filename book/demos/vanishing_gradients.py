@@ -207,7 +207,8 @@ def cliff_demo() -> Demo:
         start.set_data(r["path"][:1], np.maximum(r["losses"][:1], 1e-12))
 
     def describe(r: dict) -> str:
-        clipping = "no clipping" if r["max_grad"] == 0 else f"gradient clipped to ±{r['max_grad']:g}"
+        clipping = (f"gradient clipped to ±{r['max_grad']:g}" if r["max_grad"] > 0
+                    else "no clipping")
         left = not W_RANGE[0] <= r["path"][-1] <= W_RANGE[1]
         return (f"{clipping}, learning rate {r['lr']:g}: after {len(r['path']) - 1} steps "
                 f"w = {r['path'][-1]:.5f}, loss {r['final_loss']:.3g}"
