@@ -90,11 +90,12 @@ def compare(got: object, expected: object, name: str, tol: Tol = FORWARD,
         return _compare_array(got, expected, name, tol, values)
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return [f"{name} should be a dict with keys {sorted(expected)}, got {kind(got)}"]
+            return [f"{name or 'the output'} should be a dict with keys {sorted(expected)}, "
+                    f"got {kind(got)}"]
         problems = []
         missing = [k for k in expected if k not in got]
         if missing:
-            problems.append(f"{name} is missing the key(s) {', '.join(map(repr, missing))}")
+            problems.append(f"{name or 'the output'} is missing the key(s) {', '.join(map(repr, missing))}")
         for key in expected:
             if key in got:
                 problems += compare(got[key], expected[key], f"{name}[{key!r}]" if name else key,

@@ -94,11 +94,11 @@ class Check:
         """Compare the parts named for this sub-check (all of them if none are named)."""
         expected = self.expected(case)
         if case.check == "shapes and types":
-            return compare(output, expected, self.output_label(), self.tol, values=False,
+            return compare(output, expected, self.output_label(expected), self.tol, values=False,
                            names=self.names)
         wanted = self.parts.get(case.check)
         if wanted is None:
-            problems = compare(output, expected, self.output_label(), self.tol,
+            problems = compare(output, expected, self.output_label(expected), self.tol,
                                names=self.names)
         else:
             problems = []
@@ -113,8 +113,9 @@ class Check:
         """Extra sentences that name a likely mistake, given a failed comparison."""
         return []
 
-    def output_label(self) -> str:
-        return f"the output of {self.name}"
+    def output_label(self, expected: object = None) -> str:
+        # dict outputs (gradients) are labelled by their keys alone
+        return "" if isinstance(expected, dict) else f"the output of {self.name}"
 
     def select(self, output: object, expected: object, part: str):
         """(got, expected, label, sub-names) of one named top-level part of the output."""

@@ -1,0 +1,155 @@
+"""Checks for backpropagation through time: one RNN cell backward, the whole sequence,
+and the relative error used to compare gradients."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from autograder import reference as ref
+
+from .compare import compare
+from .core import Case, Check, register
+from .gradients import BackwardCheck, finite_differences
+from .inputs import normal, rnn_parameters, sizes
+
+
+def _cell_inputs(r: np.random.Generator, n_x: int, n_a: int, n_y: int, m: int):
+    p = rnn_parameters(r, n_x, n_a, n_y)
+    _, _, cache = ref.rnn_cell_forward(normal(r, n_x, m), normal(r, n_a, m), p)
+    return normal(r, n_a, m), cache
+
+
+@register
+class RnnCellBackward(BackwardCheck):
+    name = "rnn_cell_backward"
+    function = staticmethod(ref.rnn_cell_backward)
+    parts = {"dxt and da_prev": ("dxt", "da_prev"), "dWax, dWaa and dba": ("dWax", "dWaa", "dba")}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        n_x, n_a, n_y, m = sizes(r, 4)
+        args = _cell_inputs(r, n_x, n_a, n_y, m)
+        if part == "public":
+            return [Case("shapes and types", 1, args), Case("dxt and da_prev", 1, args),
+                    Case("dWax, dWaa and dba", 1, args), Case("finite differences", 1, args)]
+        return [Case("dxt and da_prev", 1, args), Case("dWax, dWaa and dba", 1, args),
+                Case("finite differences", 1, args)]
+
+    def numeric(self, case):
+        da_next, cache = copy.deepcopy(case.args)
+        _, a_prev, xt, p = cache
+        return finite_differences(
+            lambda: ref.rnn_cell_forward(xt, a_prev, p)[0],
+            {"dxt": xt, "da_prev": a_prev, "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]},
+            da_next)
+
+    def hints(self, case, output, expected):
+        da_next, (a_next, *_rest) = case.args
+        if isinstance(output, dict) and isinstance(output.get("dba"), np.ndarray):
+            if np.allclose(output["dba"], da_next.sum(axis=1, keepdims=True)):
+                return ["the gradient skipped the tanh: multiply by 1 - a_next**2 first"]
+        return []
+
+
+def _step_parameter_gradients(da: np.ndarray, caches: tuple) -> list[dict]:
+    """The reference's per-step contributions to dWax, dWaa, dba (for hints)."""
+    cell_caches, _ = caches
+    steps, da_prev = [], np.zeros_like(da[:, :, 0])
+    for t in reversed(range(da.shape[2])):
+        g = ref.rnn_cell_backward(da[:, :, t] + da_prev, cell_caches[t])
+        da_prev = g["da_prev"]
+        steps.insert(0, g)
+    return steps
+
+
+@register
+class RnnBackward(BackwardCheck):
+    name = "rnn_backward"
+    function = staticmethod(ref.rnn_backward)
+    parts = {
+        "one step (T_x = 1)": None,
+        "gradient from later steps": ("dx", "da0"),
+        "gradients summed over time": ("dWax", "dWaa", "dba"),
+        "dx at every step": ("dx",),
+    }
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        n_x, n_a, n_y, m = sizes(r, 4)
+        T = int(r.integers(3, 6))
+        p = rnn_parameters(r, n_x, n_a, n_y)
+        x, a0 = normal(r, n_x, m, T), normal(r, n_a, m)
+        _, _, caches = ref.rnn_forward(x, a0, p)
+        da = normal(r, n_a, m, T)
+        last_only = np.zeros_like(da)
+        last_only[:, :, -1] = da[:, :, -1]
+        _, _, one = ref.rnn_forward(x[:, :, :1].copy(), a0, p)
+        if part == "public":
+            return [
+                Case("shapes and types", 1, (da, caches)),
+                Case("one step (T_x = 1)", 1, (da[:, :, :1].copy(), one)),
+                Case("gradient from later steps", 1, (last_only, caches)),
+                Case("gradients summed over time", 1, (da, caches)),
+                Case("finite differences", 1, (da, caches)),
+            ]
+        return [
+            Case("gradient from later steps", 1, (last_only, caches)),
+            Case("gradients summed over time", 1, (da, caches)),
+            Case("dx at every step", 1, (da, caches)),
+            Case("finite differences", 1, (da, caches)),
+        ]
+
+    def numeric(self, case):
+        da, (cell_caches, x) = copy.deepcopy(case.args)
+        a0, p = cell_caches[0][1], cell_caches[0][3]
+        return finite_differences(
+            lambda: ref.rnn_forward(x, a0, p)[0],
+            {"dx": x, "da0": a0, "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]}, da)
+
+    def hints(self, case, output, expected):
+        if not isinstance(output, dict):
+            return []
+        da, caches = case.args
+        hints = []
+        dx = output.get("dx")
+        if (isinstance(dx, np.ndarray) and dx.shape == expected["dx"].shape and dx.shape[2] > 1
+                and np.allclose(dx[:, :, :-1], 0) and not np.allclose(expected["dx"][:, :, :-1], 0)):
+            hints.append("dx is zero before the last step: the gradient coming back from step "
+                         "t+1 (da_prev) must be added to da[:, :, t]")
+        if case.check != "gradients summed over time":
+            return hints
+        steps = _step_parameter_gradients(da, caches)
+        for key in ("dWax", "dWaa", "dba"):
+            got = output.get(key)
+            if not isinstance(got, np.ndarray) or got.shape != expected[key].shape:
+                continue
+            for t in (0, len(steps) - 1):
+                if np.allclose(got, steps[t][key]) and not np.allclose(got, expected[key]):
+                    hints.append(f"{key} equals the gradient of step {t} alone: parameter "
+                                 "gradients must be summed over all time steps")
+                    break
+        return hints
+
+
+@register
+class RelError(Check):
+    name = "rel_error"
+    function = staticmethod(ref.rel_error)
+    parts = {"two random arrays": None, "zeros compare as 0": None, "one tiny difference": None}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        a, b = sizes(r, 2)
+        x = normal(r, a, b)
+        if part == "public":
+            return [Case("shapes and types", 1, (x, normal(r, a, b))),
+                    Case("two random arrays", 1, (x, x + normal(r, a, b, scale=1e-3)))]
+        y = x.copy()
+        y[0, 0] += 1e-6
+        return [Case("zeros compare as 0", 1, (np.zeros((a, b)), np.zeros((a, b)))),
+                Case("one tiny difference", 1, (x, y))]
+
+    def judge_shapes_and_types(self, case, output):
+        return compare(output, 1.0, "the relative error", values=False)

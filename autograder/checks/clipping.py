@@ -1,0 +1,113 @@
+"""Checks for exploding-gradient remedies: the global norm, clipping by value and by norm."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder import reference as ref
+
+from .compare import compare
+from .core import Case, Check, register
+from .inputs import normal, sizes
+
+
+def _gradients(r: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
+    n_x, n_a, n_y = sizes(r, 3)
+    return {"dWax": normal(r, n_a, n_x, scale=scale), "dWaa": normal(r, n_a, n_a, scale=scale),
+            "dWya": normal(r, n_y, n_a, scale=scale), "dba": normal(r, n_a, 1, scale=scale),
+            "dby": normal(r, n_y, 1, scale=scale)}
+
+
+@register
+class GlobalNorm(Check):
+    name = "global_norm"
+    function = staticmethod(ref.global_norm)
+    parts = {"all gradients together": None, "a single gradient": None}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        if part == "public":
+            g = _gradients(r, 1.0)
+            return [Case("shapes and types", 1, (g,)), Case("all gradients together", 1, (g,))]
+        return [Case("all gradients together", 1, (_gradients(r, 3.0),)),
+                Case("a single gradient", 1, ({"dW": normal(r, 4, 3)},))]
+
+    def judge_shapes_and_types(self, case, output):
+        return compare(output, 1.0, "the norm", values=False)
+
+    def hints(self, case, output, expected):
+        g = case.args[0]
+        if isinstance(output, (int, float)):
+            if np.isclose(output, sum(np.linalg.norm(v) for v in g.values())):
+                return ["that is the sum of each gradient's own norm: the global norm is "
+                        "sqrt of the sum of every squared entry of every gradient"]
+            if np.isclose(output, expected**2):
+                return ["that is the squared norm: take the square root"]
+        return []
+
+
+@register
+class Clip(Check):
+    name = "clip"
+    function = staticmethod(ref.clip)
+    parts = {"small entries unchanged": None, "large entries clipped to +max_value": None,
+             "negative entries clipped to -max_value": None, "mixed entries": None}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        if part == "public":
+            g = _gradients(r, 3.0)
+            return [Case("shapes and types", 1, (g, 2.0)),
+                    Case("small entries unchanged", 1, (_gradients(r, 0.3), 5.0)),
+                    Case("large entries clipped to +max_value", 1,
+                         ({k: np.abs(v) + 1.0 for k, v in g.items()}, 1.5))]
+        g = _gradients(r, 4.0)
+        return [Case("negative entries clipped to -max_value", 1,
+                     ({k: -np.abs(v) - 1.0 for k, v in g.items()}, 2.5)),
+                Case("mixed entries", 1, (g, 3.0))]
+
+    def hints(self, case, output, expected):
+        g, max_value = case.args
+        if not isinstance(output, dict):
+            return []
+        if case.check == "small entries unchanged":
+            return ["entries already inside [-max_value, max_value] must not change"]
+        if any(isinstance(v, np.ndarray) and v.shape == g[k].shape and np.any(v < -max_value)
+               for k, v in output.items() if k in g):
+            return ["entries below -max_value were not clipped (clip both sides)"]
+        return []
+
+
+@register
+class ClipByNorm(Check):
+    name = "clip_by_norm"
+    function = staticmethod(ref.clip_by_norm)
+    parts = {"norm already small: unchanged": None, "large norm rescaled to max_norm": None,
+             "one scale for all gradients": None}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        if part == "public":
+            g = _gradients(r, 2.0)
+            return [Case("shapes and types", 1, (g, 1.0)),
+                    Case("norm already small: unchanged", 1, (_gradients(r, 0.1), 10.0)),
+                    Case("large norm rescaled to max_norm", 1, (g, 1.0))]
+        g = _gradients(r, 2.0)
+        g["dby"] = g["dby"] * 0.01  # gradients of very different sizes
+        return [Case("one scale for all gradients", 1, (g, 2.0))]
+
+    def hints(self, case, output, expected):
+        g, max_norm = case.args
+        if not isinstance(output, dict):
+            return []
+        per_key = {k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in g.items()}
+        if all(isinstance(output.get(k), np.ndarray) and output[k].shape == v.shape
+               and np.allclose(output[k], v) for k, v in per_key.items()):
+            return ["each gradient was rescaled by its own norm: use one scale, from the "
+                    "global norm of all gradients together"]
+        clipped = ref.clip(g, max_norm)
+        if all(isinstance(output.get(k), np.ndarray) and output[k].shape == v.shape
+               and np.allclose(output[k], v) for k, v in clipped.items()):
+            return ["that is clipping by value: rescale every gradient by "
+                    "max_norm / global_norm instead"]
+        return []
