@@ -114,8 +114,9 @@ class RnnBackward(BackwardCheck):
         da, caches = case.args
         hints = []
         dx = output.get("dx")
-        if (isinstance(dx, np.ndarray) and dx.shape == expected["dx"].shape and dx.shape[2] > 1
-                and np.allclose(dx[:, :, :-1], 0) and not np.allclose(expected["dx"][:, :, :-1], 0)):
+        exp_dx = expected["dx"]
+        if (isinstance(dx, np.ndarray) and dx.shape == exp_dx.shape and dx.shape[2] > 1
+                and np.allclose(dx[:, :, :-1], 0) and not np.allclose(exp_dx[:, :, :-1], 0)):
             hints.append("dx is zero before the last step: the gradient coming back from step "
                          "t+1 (da_prev) must be added to da[:, :, t]")
         if case.check != "gradients summed over time":

@@ -95,7 +95,8 @@ def compare(got: object, expected: object, name: str, tol: Tol = FORWARD,
         problems = []
         missing = [k for k in expected if k not in got]
         if missing:
-            problems.append(f"{name or 'the output'} is missing the key(s) {', '.join(map(repr, missing))}")
+            keys = ", ".join(map(repr, missing))
+            problems.append(f"{name or 'the output'} is missing the key(s) {keys}")
         for key in expected:
             if key in got:
                 problems += compare(got[key], expected[key], f"{name}[{key!r}]" if name else key,

@@ -30,8 +30,9 @@ def swapped_gates(got: tuple, expected: tuple, slots: dict[str, int]) -> list[st
             continue
         for other, j in slots.items():
             if j != i and np.allclose(g, expected[j]):
+                weight = "Wc" if name == "cct" else f"W{name[0]}"
                 hints.append(f"your {name} holds the values of {other}: gate order or gate "
-                             f"weights swapped? (use W{name[0] if name != 'cct' else 'c'} for {name})")
+                             f"weights swapped? (use {weight} for {name})")
     return hints
 
 
@@ -91,7 +92,7 @@ class GruCellForward(Check):
                     f"(a_next, a_prev, ut, rt, cct, xt, parameters), got "
                     f"{type(cache).__name__}"]
         problems = []
-        for name, i in slots.items():
+        for i in slots.values():
             problems += compare(cache[i], exp_cache[i], GRU_CACHE[i], self.tol)
         if problems and hint:
             problems += swapped_gates(cache, exp_cache, {"ut": 2, "rt": 3})
