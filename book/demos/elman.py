@@ -4,7 +4,7 @@ The stream is words of a tiny lexicon in random order, e.g. "manyyearsagoaboy...
 Inside a word the next letter is predictable; at a word boundary it is not, so a
 trained network's prediction error rises at the start of each word: it has found the
 words without being told where they are. Training uses the reference's forward and
-backward passes (`rnn_forward`, `rnn_backward`), clipping by global norm, and Adam.
+backward passes (`rnn_forward`, `rnn_backward`), `clip_by_norm` and `adam`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from autograder.reference import clip_by_norm, rnn_backward, rnn_forward, softmax
+from autograder.reference.optim import adam
 
 LEXICON = ("many", "years", "ago", "a", "boy", "and", "girl", "lived", "by", "the", "sea",
            "they", "played", "happily")
@@ -47,7 +48,7 @@ def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
 
 
 def loss_and_gradients(parameters: dict, inputs: np.ndarray, targets: np.ndarray):
-    """Mean cross-entropy per letter and its gradients; inputs, targets (m, T) indices."""
+    """Mean cross-entropy per letter and its gradients ("dWax", ...); inputs, targets (m, T)."""
     n = len(ALPHABET)
     x = one_hot(inputs, n)
     m, T = inputs.shape
@@ -57,9 +58,9 @@ def loss_and_gradients(parameters: dict, inputs: np.ndarray, targets: np.ndarray
     loss = -np.sum(y * np.log(y_pred + 1e-12)) / (m * T)
     dlogits = (y_pred - y) / (m * T)  # softmax + cross-entropy, per step
     grads = rnn_backward(np.einsum("ya,ymt->amt", parameters["Wya"], dlogits), caches)
-    grads = {"Wax": grads["dWax"], "Waa": grads["dWaa"], "ba": grads["dba"],
-             "Wya": np.einsum("ymt,amt->ya", dlogits, a),
-             "by": dlogits.sum(axis=(1, 2))[:, None]}
+    grads = {"dWax": grads["dWax"], "dWaa": grads["dWaa"], "dba": grads["dba"],
+             "dWya": np.einsum("ymt,amt->ya", dlogits, a),
+             "dby": dlogits.sum(axis=(1, 2))[:, None]}
     return loss, grads
 
 
@@ -80,22 +81,14 @@ def train(seed: int = 0, steps: int = CHECKPOINTS[-1], batch: int = 32, T: int =
     rng = np.random.default_rng(seed)
     data = encode(word_stream(4000, seed))
     parameters = initial_parameters(seed)
-    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in parameters.items()}
+    state = None
     snapshots = {0: {k: v.copy() for k, v in parameters.items()}}
     losses = []
     for step in range(1, steps + 1):
         starts = rng.integers(0, len(data) - T - 1, batch)
         window = np.stack([data[s : s + T + 1] for s in starts])
         loss, grads = loss_and_gradients(parameters, window[:, :-1], window[:, 1:])
-        grads = clip_by_norm(grads, 5.0)
-        for key, g in grads.items():
-            m1, m2 = moments[key]
-            m1 *= 0.9
-            m1 += 0.1 * g
-            m2 *= 0.999
-            m2 += 0.001 * g * g
-            mhat, vhat = m1 / (1 - 0.9**step), m2 / (1 - 0.999**step)
-            parameters[key] -= lr * mhat / (np.sqrt(vhat) + 1e-8)
+        parameters, state = adam(parameters, clip_by_norm(grads, 5.0), state, learning_rate=lr)
         losses.append(float(loss))
         if step in CHECKPOINTS:
             snapshots[step] = {k: v.copy() for k, v in parameters.items()}

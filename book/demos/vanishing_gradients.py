@@ -194,7 +194,7 @@ def cliff_demo() -> Demo:
     ax.plot(grid, np.maximum(cliff_loss(grid), 1e-12), color="gray")
     ax.set_yscale("log")
     ax.set_xlim(*W_RANGE)
-    ax.set_ylim(1e-8, 1e6)
+    ax.set_ylim(1e-6, 1e6)
     ax.set_xlabel("w", fontsize=8)
     ax.set_ylabel("loss (w^999 - 0.5)^2", fontsize=8)
     (path_line,) = ax.plot([], [], "o-", color="C3", ms=4, lw=1)
