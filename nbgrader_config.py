@@ -31,3 +31,31 @@ c.CourseDirectory.solution_directory = "_grading/solution"
 c.CourseDirectory.db_url = os.environ.get(
     "RNN_COURSE_DB_URL", f"sqlite:///{GRADING / 'gradebook.db'}"
 )
+
+# Secure grading (autograder.grading; README, "Grading safely"). Student code never runs
+# in nbgrader's kernel: SecureExecute runs it in a sandboxed process (no network, own
+# uid, rlimits, time caps, course files hidden) and judges plain outputs here.
+# Unreadable submissions score zero instead of stopping the batch; locked/test cells and
+# their flags are restored from the gradebook; deleted test cells come back (scoring 0).
+_NBG = "nbgrader.preprocessors."
+_SECURE = "autograder.grading.preprocessors."
+c.Autograde.exporter_class = _SECURE + "SafeNotebookExporter"
+c.Autograde.sanitize_preprocessors = [
+    _NBG + "ClearOutput", _NBG + "DeduplicateIds", _NBG + "OverwriteKernelspec",
+    _SECURE + "RestoreCells", _NBG + "CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    _SECURE + "SecureExecute", _NBG + "IgnorePattern", _NBG + "LimitOutput",
+    _NBG + "SaveAutoGrades", _NBG + "AssignLatePenalties", _NBG + "CheckCellMetadata",
+]
+c.OverwriteCells.add_missing_cells = True
+c.SecureExecute.cell_timeout = 60.0        # seconds per code cell
+c.SecureExecute.problem_timeout = 60.0     # seconds per test cell (one graded function)
+c.SecureExecute.submission_timeout = 300.0  # seconds per notebook
+c.SecureExecute.memory_mb = 2048
+c.SecureExecute.workers = 0                # parallel sandboxes; 0 = one per CPU
+# Feedback shows scores and check messages, never the hidden tests.
+c.GenerateFeedback.preprocessors = [
+    _NBG + "GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    _NBG + "ClearHiddenTests",
+]

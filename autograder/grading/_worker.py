@@ -49,7 +49,10 @@ def setup_mounts(sandbox):
     libc = _libc()
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     hide = [p for p in sandbox["hide"] if os.path.isdir(p) and not os.path.islink(p)]
-    hide_files = [p for p in sandbox["hide"] if os.path.isfile(p)]
+    # A path under another hidden path is covered already (and vanishes once that is).
+    hide = [p for p in hide if not any(q != p and _under(p, q) for q in hide)]
+    hide_files = [p for p in sandbox["hide"] if os.path.isfile(p)
+                  and not any(_under(p, q) for q in hide)]
     # Open what must stay visible before anything is covered; bind it back through the fd.
     expose = {p: os.open(p, os.O_PATH) for p in sandbox["expose"] if os.path.isdir(p)}
     work_fd = os.open(sandbox["host_workdir"], os.O_PATH)

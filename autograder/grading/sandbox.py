@@ -46,6 +46,11 @@ SANDBOX_WORKDIR = "/tmp/submission"
 STARTUP_SECONDS = 30.0  # interpreter + numpy + IPython start, generous under load
 
 
+class SandboxError(RuntimeError):
+    """The sandbox could not run at all (a problem of the grading machine, not of the
+    submission): the submission is left ungraded rather than given a wrong score."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource caps for one submission's sandbox."""
@@ -248,10 +253,12 @@ def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
             if i not in outcomes:
                 outcomes[i] = _read_step(workdir, i)
         if current is None:
-            if not all(i in outcomes for i in todo):
-                # The worker died outside any step (start-up failure): give up on the rest.
-                for i in todo:
-                    outcomes.setdefault(i, StepOutcome("crashed", error=reason))
+            if not done and not all(i in outcomes for i in todo):
+                # No student code ran yet: the sandbox itself is broken. That is the
+                # grader's problem, never a zero for the student.
+                raise SandboxError(f"the sandbox failed to start: {reason}")
+            for i in todo:
+                outcomes.setdefault(i, StepOutcome("crashed", error=reason))
             continue
         failed_at.add(current)
         status = "timeout" if reason.startswith("timeout") else "crashed"

@@ -1,0 +1,230 @@
+"""nbgrader plug-ins that make `nbgrader autograde` secure (wired in nbgrader_config.py).
+
+- `SafeNotebookExporter` reads a submission; a notebook that is not valid JSON, not a
+  valid nbformat 4 notebook, or carries nbgrader metadata of an unknown schema is replaced
+  by the released notebook (so it scores zero) and the reason is recorded, instead of
+  stopping the batch (nbgrader raises SchemaTooNewError for the whole run otherwise).
+- `RestoreCells` (replaces OverwriteCells): restores every grade/solution/locked cell's
+  nbgrader flags, points, type and (for locked cells) source from the gradebook, drops
+  nbgrader metadata that names no cell of the assignment, records which grade cells the
+  student actually submitted, and adds missing ones back.
+- `SecureExecute` (replaces Execute): grades the notebook with `notebook.grade_notebook`
+  (student code in the sandbox, verdicts here). With `workers > 1` it runs the sandboxes
+  of the other submissions of the same command ahead of time, in parallel; a result is
+  only used if the job it ran is identical to the one asked for (a hash of every cell and
+  input), so parallelism never changes a grade.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import nbformat
+from nbconvert.exporters import NotebookExporter
+from nbgrader.api import Gradebook
+from nbgrader.nbgraderformat import MetadataValidator
+from nbgrader.preprocessors import (
+    ClearOutput,
+    DeduplicateIds,
+    NbGraderPreprocessor,
+    OverwriteCells,
+)
+from traitlets import Float, Integer, List, Unicode
+
+from autograder.grading import notebook as grading_notebook
+from autograder.grading import sandbox
+
+META = grading_notebook.META
+
+
+def read_submission(filename: str) -> tuple[nbformat.NotebookNode | None, str | None]:
+    """(notebook, None) if readable and valid, else (None, reason)."""
+    try:
+        with open(filename, encoding="utf-8") as f:
+            nb = nbformat.read(f, as_version=4)
+        nbformat.validate(nb)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+        MetadataValidator().validate_nb(nb)
+    except Exception as error:  # JSON, nbformat, schema: each only costs this submission
+        return None, f"{type(error).__name__}: {str(error)[:500]}"
+    return nb, None
+
+
+def release_notebook(converter, assignment: str, notebook: str) -> nbformat.NotebookNode:
+    coursedir = converter.coursedir
+    path = os.path.join(coursedir.format_path(coursedir.release_directory, ".", assignment),
+                        f"{notebook}.ipynb")
+    return nbformat.read(path, as_version=4)
+
+
+class SafeNotebookExporter(NotebookExporter):
+    """A NotebookExporter that never lets one unreadable submission stop the batch."""
+
+    def from_filename(self, filename, resources=None, **kw):
+        nb, reason = read_submission(filename)
+        if nb is None:
+            info = (resources or {}).get("nbgrader", {})
+            self.log.error("Submission %s cannot be read (%s): grading the released "
+                           "notebook instead, which scores zero", filename, reason)
+            nb = release_notebook(self.parent, info["assignment"], info["notebook"])
+            nb.metadata[META] = {"rejected": reason}
+        resources = self._init_resources(resources)
+        return self.from_notebook_node(nb, resources=resources, **kw)
+
+
+class RestoreCells(OverwriteCells):
+    """OverwriteCells that also restores nbgrader flags and records submitted cells."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source = gb.find_notebook(info["notebook"], info["assignment"])
+            known = {c.name: c for c in source.source_cells}
+            grades = {c.name: c.max_score for c in source.grade_cells}
+            solutions = {c.name for c in source.solution_cells}
+        submitted = []
+        for cell in nb.cells:
+            nbg = cell.get("metadata", {}).get("nbgrader")
+            if nbg is None:
+                continue
+            grade_id = nbg.get("grade_id") if isinstance(nbg, dict) else None
+            if grade_id not in known:
+                # Not a cell of this assignment: plain student content, no grading flags.
+                del cell.metadata["nbgrader"]
+                continue
+            submitted.append(grade_id)
+            original = known[grade_id]
+            nbg.update(grade=grade_id in grades, solution=grade_id in solutions,
+                       locked=bool(original.locked), schema_version=3, task=False)
+            if grade_id in grades:
+                nbg["points"] = float(grades[grade_id])
+            else:
+                nbg.pop("points", None)
+            if original.cell_type != cell.cell_type:
+                self.update_cell_type(cell, original.cell_type)
+            if original.locked:
+                cell.source = original.source
+        # "rejected" is only meaningful from SafeNotebookExporter (a student setting it
+        # only zeroes their own notebook); everything else here is recomputed.
+        rejected = nb.metadata.get(META, {}).get("rejected")
+        nb.metadata[META] = {"submitted_grade_ids": submitted}
+        if rejected:
+            nb.metadata[META]["rejected"] = str(rejected)
+        return super().preprocess(nb, resources)
+
+
+class SecureExecute(NbGraderPreprocessor):
+    """Replaces nbgrader's Execute: sandboxed student code, trusted verdicts."""
+
+    cell_timeout = Float(60.0, help="Wall-time cap for one code cell (s)").tag(config=True)
+    problem_timeout = Float(60.0, help="Wall-time cap for one test cell (s)").tag(config=True)
+    submission_timeout = Float(300.0, help="Wall-time cap for one notebook (s)").tag(
+        config=True)
+    memory_mb = Integer(2048, help="Address-space limit of the sandbox (MiB)").tag(config=True)
+    processes = Integer(64, help="Process limit of the sandbox user").tag(config=True)
+    workers = Integer(0, help="Parallel sandboxes (0: number of CPUs)").tag(config=True)
+    hidden_paths = List(Unicode(), help="Extra paths the sandbox must not see").tag(
+        config=True)
+
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(memory_mb=self.memory_mb, processes=self.processes,
+                              cell_timeout=self.cell_timeout,
+                              problem_timeout=self.problem_timeout,
+                              submission_timeout=self.submission_timeout)
+
+    def _hide(self) -> tuple:
+        paths = list(self.hidden_paths)
+        converter = getattr(self.parent, "parent", None)
+        coursedir = getattr(converter, "coursedir", None)
+        if coursedir is not None:
+            paths.append(coursedir.root)
+            url = coursedir.db_url
+            if url.startswith("sqlite:///"):
+                paths.append(os.path.dirname(url[len("sqlite:///"):]) or ".")
+        return tuple(paths)
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        hide = self._hide()
+        pool = _Prefetcher.get(self, info)
+
+        def run(job):
+            if pool is not None:
+                return pool.result(job, self.limits(), hide)
+            return sandbox.run_job(job.steps, self.limits(), 0, hide)
+
+        summary = grading_notebook.grade_notebook(nb, self.limits(), hide=hide, run=run)
+        for grade_id, problem in summary["problems"].items():
+            if problem["status"] not in ("ok", "error") or problem["error"]:
+                self.log.warning("%s/%s %s: %s", info.get("student"), info.get("notebook"),
+                                 grade_id, problem["error"] or problem["status"])
+        return nb, resources
+
+
+class _Prefetcher:
+    """Runs the sandboxes of a whole `nbgrader autograde` command in parallel, ahead, in
+    the order nbgrader will ask for them."""
+
+    def __init__(self, workers: int):
+        self.pool = ThreadPoolExecutor(max_workers=workers)
+        self.futures: dict[str, list[Future]] = {}
+        self.slots = list(range(workers))
+        self.slot_lock = threading.Lock()
+
+    @classmethod
+    def get(cls, pp: SecureExecute, info: dict) -> _Prefetcher | None:
+        workers = pp.workers or os.cpu_count() or 1
+        converter = getattr(pp.parent, "parent", None)
+        if workers <= 1 or converter is None or not hasattr(converter, "assignments"):
+            return None
+        prefetcher = getattr(converter, "_rnn_prefetcher", None)
+        if prefetcher is None:
+            prefetcher = converter._rnn_prefetcher = cls(workers)
+            prefetcher.start(pp, converter, info)
+        return prefetcher
+
+    def _run(self, job, limits, hide):
+        with self.slot_lock:
+            slot = self.slots.pop()
+        try:
+            return sandbox.run_job(job.steps, limits, slot, hide)
+        finally:
+            with self.slot_lock:
+                self.slots.append(slot)
+
+    def start(self, pp: SecureExecute, converter, info: dict) -> None:
+        """Sanitize each submission of this command (as nbgrader will) and queue it."""
+        limits, hide = pp.limits(), pp._hide()
+        sanitizers = [cls(parent=pp.parent) for cls in
+                      (ClearOutput, DeduplicateIds, RestoreCells)]
+        for folder in sorted(converter.assignments):
+            student = os.path.basename(os.path.dirname(os.path.normpath(folder)))
+            if student != info.get("student") and not getattr(converter, "force", True) \
+                    and os.path.exists(converter._format_dest(info.get("assignment"), student)):
+                continue  # nbgrader will skip it (already graded, no --force)
+            for path in sorted(converter.assignments[folder]):
+                notebook = os.path.splitext(os.path.basename(path))[0]
+                try:
+                    nb, reason = read_submission(path)
+                    if nb is None:
+                        continue
+                    resources = {"nbgrader": {"student": student, "notebook": notebook,
+                                              "assignment": info.get("assignment"),
+                                              "db_url": info.get("db_url")}}
+                    for sanitizer in sanitizers:
+                        nb, resources = sanitizer.preprocess(nb, resources)
+                    job = grading_notebook.build_job(nb)
+                except Exception as error:  # prefetching is only a speed-up
+                    pp.log.debug("not prefetching %s: %s", path, error)
+                    continue
+                if job.steps:
+                    future = self.pool.submit(self._run, job, limits, hide)
+                    self.futures.setdefault(job.key(), []).append(future)
+
+    def result(self, job, limits, hide):
+        queued = self.futures.get(job.key())
+        future = queued.pop(0) if queued else self.pool.submit(self._run, job, limits, hide)
+        return future.result()
