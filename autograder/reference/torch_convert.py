@@ -70,40 +70,30 @@ def _as_arrays(func: str, state: object) -> dict:
 
 
 def _read_torch_layer(
-    func: str, state: object, gates: int, layer: int, suffix: str, biases_required: bool = False
+    func: str, state: object, gates: int, layer: int, suffix: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """Validated (W_ih, W_hh, b_ih, b_hh, n_x, n_a) of one layer; missing biases are zeros."""
+    """Validated (W_ih, W_hh, b_ih, b_hh, n_x, n_a) of one layer; a missing bias is zeros
+    (a module built with bias=False has neither)."""
     w_ih, w_hh, b_ih, b_hh = _names(func, layer, suffix)
     state = _as_arrays(func, state)
     for key in (w_ih, w_hh):
         if key not in state:
             raise ValueError(f"{func}: state_dict is missing {key!r} (has {sorted(state)})")
-    rows = "(n_a, ...)" if gates == 1 else f"({gates} * n_a, ...)"
-    check_array(func, f"state_dict[{w_hh!r}]", state[w_hh], (None, None), rows)
+    G = "" if gates == 1 else f"{gates} * "
+    check_array(func, f"state_dict[{w_hh!r}]", state[w_hh], (None, None), f"({G}n_a, n_a)")
     n_a = state[w_hh].shape[1]
-    check_array(
-        func,
-        f"state_dict[{w_ih!r}]",
-        state[w_ih],
-        (gates * n_a, None),
-        f"({gates} * n_a, n_x)" if gates > 1 else "(n_a, n_x)",
-    )
-    n_x = state[w_ih].shape[1]
-    shapes = {
-        w_ih: ((gates * n_a, n_x), "(G * n_a, n_x)"),
-        w_hh: ((gates * n_a, n_a), "(G * n_a, n_a)"),
-    }
-    if biases_required or b_ih in state or b_hh in state:
-        shapes[b_ih] = ((gates * n_a,), "(G * n_a,)")
-        shapes[b_hh] = ((gates * n_a,), "(G * n_a,)")
-    check_parameters(func, state, shapes, f"G = {gates} gates, n_a = {n_a} from {w_hh}")
+    check_array(func, f"state_dict[{w_hh!r}]", state[w_hh], (gates * n_a, n_a), f"({G}n_a, n_a)")
+    check_array(func, f"state_dict[{w_ih!r}]", state[w_ih], (gates * n_a, None), f"({G}n_a, n_x)")
     zeros = np.zeros(gates * n_a)
+    for key in (b_ih, b_hh):
+        if key in state:
+            check_array(func, f"state_dict[{key!r}]", state[key], (gates * n_a,), f"({G}n_a,)")
     return (
         np.array(state[w_ih], dtype=np.float64),
         np.array(state[w_hh], dtype=np.float64),
         np.array(state.get(b_ih, zeros), dtype=np.float64),
         np.array(state.get(b_hh, zeros), dtype=np.float64),
-        n_x,
+        state[w_ih].shape[1],
         n_a,
     )
 
