@@ -37,6 +37,8 @@ from autograder.grading import notebook as grading_notebook
 from autograder.grading import sandbox
 
 META = grading_notebook.META
+# Called as listener(student, notebook, summary) after each graded notebook (progress bar).
+progress_listeners: list = []
 
 
 def read_submission(filename: str) -> tuple[nbformat.NotebookNode | None, str | None]:
@@ -161,6 +163,8 @@ class SecureExecute(NbGraderPreprocessor):
             if problem["status"] not in ("ok", "error") or problem["error"]:
                 self.log.warning("%s/%s %s: %s", info.get("student"), info.get("notebook"),
                                  grade_id, problem["error"] or problem["status"])
+        for listener in list(progress_listeners):
+            listener(info.get("student", "?"), info.get("notebook", "?"), summary)
         return nb, resources
 
 

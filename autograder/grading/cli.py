@@ -1,0 +1,208 @@
+"""`python -m autograder grade <assignment>`: the whole assignment, in parallel, with a
+progress bar, a summary, and the integrity report. Run from the course root (where
+nbgrader_config.py is): it runs nbgrader's own autograde with the course's secure
+preprocessors, so the gradebook is the same one `nbgrader autograde` fills.
+
+    python -m autograder grade forward_pass [--student ID] [--workers N]
+    python -m autograder integrity forward_pass
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from autograder.grading import integrity, preprocessors, sandbox
+
+
+class ProgressBar:
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = max(total, 1), 0, stream
+        self.start = time.monotonic()
+        self.lock = threading.Lock()
+
+    def update(self, student: str, notebook: str, summary: dict) -> None:
+        with self.lock:
+            self.done += 1
+            score = sum(p["score"] for p in summary["problems"].values())
+            most = sum(p["max_points"] for p in summary["problems"].values())
+            width = 30
+            filled = int(width * min(self.done, self.total) / self.total)
+            elapsed = time.monotonic() - self.start
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
+                              f"{self.done}/{self.total} {elapsed:5.0f} s  "
+                              f"{student[:20]:<20} {score:g}/{most:g}   ")
+            self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _app(argv: list[str]):
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    app = AutogradeApp()
+    app.initialize(argv)
+    return app
+
+
+def _submitted(coursedir, assignment: str, student: str) -> dict[str, list[Path]]:
+    root = Path(coursedir.root) / coursedir.submitted_directory
+    out: dict[str, list[Path]] = {}
+    for path in sorted(root.glob(f"{student}/{assignment}/*.ipynb")):
+        out.setdefault(path.parent.parent.name, []).append(path)
+    return out
+
+
+def grade(args) -> int:
+    argv = [args.assignment, "--log-level=WARN"]
+    if args.force:
+        argv.append("--force")
+    if args.student:
+        argv += ["--student", args.student]
+    for key in ("workers", "problem_timeout", "cell_timeout", "submission_timeout"):
+        value = getattr(args, key)
+        if value is not None:
+            argv.append(f"--SecureExecute.{key}={value}")
+    if not Path("nbgrader_config.py").exists():
+        print("run this from the course root (the folder with nbgrader_config.py)",
+              file=sys.stderr)
+        return 2
+    app = _app(argv)
+    coursedir = app.coursedir
+    submitted = _submitted(coursedir, args.assignment, args.student or "*")
+    total = sum(len(v) for v in submitted.values())
+    if not total:
+        print(f"no submissions of {args.assignment!r} under "
+              f"{coursedir.submitted_directory}/", file=sys.stderr)
+        return 2
+    caps = sandbox.capabilities()
+    workers = args.workers or os.cpu_count() or 1
+    print(f"Grading {total} notebooks of {args.assignment} with {workers} parallel "
+          f"sandboxes\n{caps.describe()}", file=sys.stderr)
+    bar = ProgressBar(total)
+    preprocessors.progress_listeners.append(bar.update)
+    start = time.monotonic()
+    status = 0
+    try:
+        app.start()
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    finally:
+        preprocessors.progress_listeners.remove(bar.update)
+        bar.close()
+    seconds = time.monotonic() - start
+    print(summary(coursedir, args.assignment, submitted, seconds, workers), file=sys.stderr)
+    report = run_integrity(coursedir, args.assignment, submitted)
+    print(report, file=sys.stderr)
+    return status
+
+
+def summary(coursedir, assignment: str, submitted: dict, seconds: float,
+            workers: int) -> str:
+    from nbgrader.api import Gradebook
+
+    totals, most = {}, 0.0
+    with Gradebook(coursedir.db_url) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            if sub.student.id in submitted:
+                totals[sub.student.id] = sub.score
+                most = sub.max_score
+    lines = [f"Graded {len(totals)} of {len(submitted)} submissions of {assignment} in "
+             f"{seconds:.1f} s ({workers} parallel sandboxes)"]
+    if totals:
+        values = list(totals.values())
+        lines.append(f"  mean {statistics.mean(values):.2f} / {most:g}, median "
+                     f"{statistics.median(values):g}, full marks {sum(v >= most for v in values)}"
+                     f", zero {sum(v == 0 for v in values)}")
+    attention = []
+    for student in sorted(submitted):
+        if student not in totals:
+            attention.append(f"    {student}: NOT GRADED (see the nbgrader log above)")
+            continue
+        for meta in _grading_meta(coursedir, assignment, student):
+            if meta.get("rejected"):
+                attention.append(f"    {student}: unreadable notebook, scored 0: "
+                                 f"{meta['rejected'][:100]}")
+            for grade_id, p in meta.get("result", {}).get("problems", {}).items():
+                if p.get("error") or p.get("status") in ("timeout", "crashed", "not run"):
+                    attention.append(f"    {student}: {grade_id} {p.get('status')}"
+                                     + (f": {p['error'][:100]}" if p.get("error") else ""))
+    if attention:
+        lines.append(f"  {len(attention)} problems need attention:")
+        lines += attention
+    return "\n".join(lines)
+
+
+def _grading_meta(coursedir, assignment: str, student: str) -> list[dict]:
+    folder = Path(coursedir.root) / coursedir.autograded_directory / student / assignment
+    out = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            out.append(json.loads(path.read_text(encoding="utf-8"))["metadata"]
+                       .get("rnn_grading", {}))
+        except (OSError, ValueError, KeyError):
+            continue
+    return out
+
+
+def run_integrity(coursedir, assignment: str, submitted: dict | None = None) -> str:
+    import nbformat
+
+    root = Path(coursedir.root)
+    graded = root / coursedir.autograded_directory
+    notebooks: dict[str, dict[str, object]] = {}
+    for path in sorted(graded.glob(f"*/{assignment}/*.ipynb")):
+        student = path.parent.parent.name
+        if submitted is not None and student not in submitted:
+            continue
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception:
+            continue
+        if nb.metadata.get("rnn_grading", {}).get("rejected"):
+            continue
+        notebooks.setdefault(path.stem, {})[student] = nb
+    flagged, paths = set(), []
+    for name, subs in sorted(notebooks.items()):
+        release_path = root / coursedir.release_directory / assignment / f"{name}.ipynb"
+        release = nbformat.read(str(release_path), as_version=4) if release_path.exists() \
+            else None
+        report = integrity.scan(name if name == assignment else f"{assignment}-{name}",
+                                subs, release)
+        paths.append(integrity.write(report, root / "_grading" / "integrity"))
+        flagged.update(report.by_student())
+    where = ", ".join(str(p.relative_to(root)) for p in paths) or "(no graded notebooks)"
+    return f"Integrity report: {where} ({len(flagged)} submissions flagged for review)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder",
+                                     description="Secure grading for the RNN course")
+    sub = parser.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grade", help="autograde an assignment in parallel")
+    g.add_argument("assignment")
+    g.add_argument("--student", default=None, help="only this student (glob allowed)")
+    g.add_argument("--workers", type=int, default=None, help="parallel sandboxes")
+    g.add_argument("--no-force", dest="force", action="store_false",
+                   help="skip submissions that are already graded")
+    g.add_argument("--problem-timeout", dest="problem_timeout", type=float)
+    g.add_argument("--cell-timeout", dest="cell_timeout", type=float)
+    g.add_argument("--submission-timeout", dest="submission_timeout", type=float)
+    i = sub.add_parser("integrity", help="write the integrity report of graded submissions")
+    i.add_argument("assignment")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    if args.command == "grade":
+        return grade(args)
+    app = _app([args.assignment])
+    print(run_integrity(app.coursedir, args.assignment))
+    return 0

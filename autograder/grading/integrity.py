@@ -1,0 +1,239 @@
+"""Integrity report for one assignment: submissions a person should look at.
+
+Reads the student-written code cells of every submission (statically: nothing is run)
+and flags: imports of the course package (the reference or the checks) or reads of its
+files; `exec`/`eval`/`compile`/`__import__`, `ctypes`, `importlib`; IPython internals
+(`get_ipython`, input transformers, `IPython` imports); process and network tricks (fork,
+kill, _exit, socket, subprocess); and near-copies, of the reference implementation or of
+another submission, measured on identifier-normalised token sequences. A flag is a
+reason to read the code, never a verdict.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import inspect
+import io
+import json
+import re
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
+MIN_TOKENS = 25         # functions shorter than this are too small to compare
+
+SUSPICIOUS_CALLS = {"exec", "eval", "compile", "__import__", "breakpoint", "globals",
+                    "setattr", "delattr"}
+SUSPICIOUS_MODULES = {"ctypes": "ctypes", "importlib": "importlib", "IPython": "IPython internals",
+                      "subprocess": "subprocesses", "socket": "network", "urllib": "network",
+                      "requests": "network", "http": "network", "multiprocessing": "processes",
+                      "signal": "signals", "gc": "interpreter internals",
+                      "inspect": "interpreter internals", "builtins": "builtins"}
+SUSPICIOUS_ATTRS = {"fork": "fork", "_exit": "os._exit", "kill": "kill", "system": "os.system",
+                    "input_transformers_post": "IPython input transformers",
+                    "input_transformers_cleanup": "IPython input transformers",
+                    "register_magic_function": "IPython magics", "events": "IPython events",
+                    "user_ns": "IPython namespace", "modules": "sys.modules",
+                    "allclose": "patches numpy comparison", "assert_allclose":
+                    "patches numpy comparison", "__eq__": "custom equality"}
+PATH_WORDS = re.compile(r"reference|solutions|gradebook|autograded|submitted|\.ipynb|_grading")
+
+
+@dataclass
+class Flag:
+    student: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    assignment: str
+    flags: list = field(default_factory=list)
+
+    def by_student(self) -> dict[str, list[Flag]]:
+        out: dict[str, list[Flag]] = {}
+        for flag in self.flags:
+            out.setdefault(flag.student, []).append(flag)
+        return out
+
+    def markdown(self) -> str:
+        lines = [f"# Integrity report: {self.assignment}", "",
+                 "Flags are reasons for a person to read the code, not verdicts.", ""]
+        grouped = self.by_student()
+        if not grouped:
+            lines.append("No submission was flagged.")
+        for student in sorted(grouped):
+            lines.append(f"## {student}")
+            for flag in grouped[student]:
+                lines.append(f"- {flag.reason}" + (f": `{flag.detail}`" if flag.detail else ""))
+            lines.append("")
+        return "\n".join(lines) + "\n"
+
+
+def student_cells(nb) -> list[str]:
+    """Code the student wrote or could edit: every code cell that is not locked."""
+    out = []
+    for cell in nb.cells:
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "code" and not nbg.get("locked"):
+            out.append(cell.source)
+    return out
+
+
+def scan_code(student: str, source: str) -> list[Flag]:
+    flags = []
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError as error:
+        return [Flag(student, "code that does not parse", str(error)[:120])]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                else [node.module or ""]
+            for name in names:
+                top = name.split(".")[0]
+                if top == "autograder":
+                    flags.append(Flag(student, "imports the course package (reference or "
+                                      "checks)", name))
+                elif top in SUSPICIOUS_MODULES:
+                    flags.append(Flag(student, f"uses {SUSPICIOUS_MODULES[top]}", name))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in SUSPICIOUS_CALLS:
+                flags.append(Flag(student, f"calls {node.func.id}()", ast.unparse(node)[:100]))
+            elif node.func.id == "get_ipython":
+                flags.append(Flag(student, "touches IPython internals", "get_ipython()"))
+        elif isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_ATTRS:
+            flags.append(Flag(student, SUSPICIOUS_ATTRS[node.attr], ast.unparse(node)[:100]))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and PATH_WORDS.search(node.value) and len(node.value) < 300:
+            flags.append(Flag(student, "names course files", node.value[:100]))
+    return flags
+
+
+def _strip_magics(source: str) -> str:
+    return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def functions(source: str) -> dict[str, list[str]]:
+    """Function name -> its normalised token sequence (identifiers renamed by order)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return {}
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            if node.body and isinstance(node.body[0], ast.Expr) and \
+                    isinstance(getattr(node.body[0], "value", None), ast.Constant):
+                node.body = node.body[1:] or [ast.Pass()]
+            out[node.name] = normalised_tokens(ast.unparse(node))
+    return out
+
+
+def normalised_tokens(code: str) -> list[str]:
+    names: dict[str, str] = {}
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.NAME and not _keyword(tok.string):
+                out.append(names.setdefault(tok.string, f"v{len(names)}"))
+            elif tok.type in (tokenize.OP, tokenize.NUMBER, tokenize.STRING, tokenize.NAME):
+                out.append(tok.string)
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return out
+
+
+def _keyword(word: str) -> bool:
+    import keyword
+
+    return keyword.iskeyword(word)
+
+
+def similarity(a: list[str], b: list[str]) -> float:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+        return 0.0
+    return matcher.ratio()
+
+
+def reference_functions() -> dict[str, list[str]]:
+    import autograder.reference as reference
+
+    out = {}
+    for name in dir(reference):
+        obj = getattr(reference, name)
+        if inspect.isfunction(obj):
+            try:
+                out.update(functions(inspect.getsource(obj)))
+            except (OSError, TypeError):
+                continue
+    return out
+
+
+def scan(assignment: str, submissions: dict[str, object], release=None) -> Report:
+    """Integrity report over {student: notebook} (notebooks that failed to read: skip)."""
+    report = Report(assignment)
+    stub: dict[str, list[str]] = {}
+    if release is not None:
+        for source in student_cells(release):
+            stub.update(functions(source))
+    reference = reference_functions()
+    per_student: dict[str, dict[str, list[str]]] = {}
+    for student in sorted(submissions):
+        nb = submissions[student]
+        funcs: dict[str, list[str]] = {}
+        seen = set()
+        for source in student_cells(nb):
+            for flag in scan_code(student, source):
+                if (flag.reason, flag.detail) not in seen:
+                    seen.add((flag.reason, flag.detail))
+                    report.flags.append(flag)
+            funcs.update(functions(source))
+        # Only functions the student changed from the released stub count for copying.
+        funcs = {k: v for k, v in funcs.items() if len(v) >= MIN_TOKENS and v != stub.get(k)}
+        per_student[student] = funcs
+        for name, tokens in funcs.items():
+            if name in reference:
+                score = similarity(tokens, reference[name])
+                if score >= SIMILAR:
+                    report.flags.append(Flag(student, f"{name} is a near-copy of the "
+                                             f"reference implementation ({score:.0%})"))
+    students = sorted(per_student)
+    for i, first in enumerate(students):
+        for second in students[i + 1:]:
+            for name, tokens in per_student[first].items():
+                other = per_student[second].get(name)
+                if other is None:
+                    continue
+                score = similarity(tokens, other)
+                if score >= SIMILAR:
+                    text = f"{name} is a near-copy ({score:.0%}) of"
+                    report.flags.append(Flag(first, f"{text} {second}'s"))
+                    report.flags.append(Flag(second, f"{text} {first}'s"))
+    return report
+
+
+def write(report: Report, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{report.assignment}.md"
+    path.write_text(report.markdown(), encoding="utf-8")
+    (folder / f"{report.assignment}.json").write_text(json.dumps(
+        [flag.__dict__ for flag in report.flags], indent=1), encoding="utf-8")
+    return path
+
+
+def read_notebooks(paths: dict[str, Path]) -> dict[str, object]:
+    out = {}
+    for student, path in paths.items():
+        try:
+            out[student] = nbformat.read(str(path), as_version=4)
+        except Exception:
+            continue
+    return out

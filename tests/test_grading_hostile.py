@@ -1,0 +1,207 @@
+"""The hostile corpus through the real `nbgrader autograde` and `generate_feedback`.
+
+Every case in tests/hostile/corpus.py is submitted as its own student; one plain
+`nbgrader autograde forward_pass` grades them all. Each must get exactly the points it
+deserves, the batch must finish within its cap, no file outside the graded output may
+change, nothing may reach the network, and the gradebook must stay consistent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbgrader.api import Gradebook
+
+sys.path.insert(0, str(Path(__file__).parent / "hostile"))
+import corpus  # noqa: E402
+from course import REPO, make_course, nbgrader, submit  # noqa: E402
+
+pytestmark = pytest.mark.grading
+ASSIGNMENT = corpus.ASSIGNMENT
+LIMITS = ["--SecureExecute.problem_timeout=6", "--SecureExecute.cell_timeout=10",
+          "--SecureExecute.submission_timeout=90", "--SecureExecute.workers=2"]
+BATCH_CAP = 420.0  # seconds for the whole corpus (~30 submissions, several time out)
+
+
+def _snapshot(*roots: Path, skip: tuple = ()) -> dict[str, str]:
+    out = {}
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            rel = str(path)
+            if path.is_file() and not any(part in rel for part in skip):
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+class Canary:
+    """A TCP server on loopback that records every connection."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    if not (REPO / "solutions" / ASSIGNMENT).exists():
+        pytest.fail(f"solutions/{ASSIGNMENT} is missing")
+    course = make_course(tmp_path_factory.mktemp("course"), ASSIGNMENT)
+    release = nbformat.read(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    solution_path = course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    solution = nbformat.read(solution_path, 4)
+    canary = Canary()
+    victim = course / "_grading" / "submitted" / "honest_correct" / ASSIGNMENT / \
+        f"{ASSIGNMENT}.ipynb"
+    paths = {"solution_nb": str(solution_path), "gradebook": str(course / "_grading" /
+                                                                  "gradebook.db"),
+             "victim_nb": str(victim), "package": str(REPO / "autograder"),
+             "port": canary.port}
+    cases = corpus.build(release, solution, paths)
+    for student, (data, _) in cases.items():
+        submit(course, student, ASSIGNMENT, data)
+    skip = ("_grading/autograded", "_grading/gradebook.db", ".nbgrader.log",
+            "_grading/feedback", "__pycache__")
+    before = _snapshot(course, REPO / "autograder", skip=skip)
+    start = time.monotonic()
+    proc = nbgrader(course, "autograde", ASSIGNMENT, "--force", *LIMITS, check=False)
+    seconds = time.monotonic() - start
+    after = _snapshot(course, REPO / "autograder", skip=skip)
+    canary.close()
+    return {"course": course, "cases": cases, "proc": proc, "seconds": seconds,
+            "before": before, "after": after, "canary": canary}
+
+
+def _deserved(name: str, source: str) -> float:
+    """What an honest function with this behaviour scores, judged in-process."""
+    from autograder.checks import check
+
+    namespace = {"np": np}
+    exec(source, namespace)  # our own corpus code, not a submission
+    with contextlib.redirect_stdout(io.StringIO()):
+        return check(name, namespace[name], "public") + check(name, namespace[name], "hidden")
+
+
+def _scores(course: Path) -> dict[str, dict[str, float]]:
+    out = {}
+    with Gradebook(f"sqlite:///{course / '_grading' / 'gradebook.db'}") as gb:
+        for sub in gb.notebook_submissions(ASSIGNMENT, ASSIGNMENT):
+            out[sub.student.id] = {g.name: g.score for g in sub.grades}
+    return out
+
+
+def test_batch_finishes_in_time_and_without_errors(graded):
+    proc = graded["proc"]
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    assert graded["seconds"] < BATCH_CAP, f"batch took {graded['seconds']:.0f} s"
+    print(f"\ncorpus of {len(graded['cases'])} graded in {graded['seconds']:.1f} s")
+
+
+def test_each_submission_gets_exactly_what_it_deserves(graded):
+    scores = _scores(graded["course"])
+    assert set(scores) == set(graded["cases"])
+    full = {}
+    with Gradebook(f"sqlite:///{graded['course'] / '_grading' / 'gradebook.db'}") as gb:
+        for cell in gb.find_notebook(ASSIGNMENT, ASSIGNMENT).grade_cells:
+            full[cell.name] = cell.max_score
+    assert full.get(corpus.TARGET_TEST) and full.get(corpus.LAST_TEST)
+    wrong = []
+    for student, (_, expected) in graded["cases"].items():
+        want = {k: (0.0 if expected == "zero-all" else v) for k, v in full.items()}
+        if isinstance(expected, dict):
+            for grade_id, value in expected.items():
+                if isinstance(value, tuple):
+                    value = _deserved(corpus.TARGET, value[1])
+                want[grade_id] = value
+        got = scores[student]
+        if any(abs(got.get(k, -1) - v) > 1e-6 for k, v in want.items()):
+            wrong.append(f"{student}: got {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_file_outside_the_graded_output_changes(graded):
+    before, after = graded["before"], graded["after"]
+    changed = [p for p in set(before) | set(after) if before.get(p) != after.get(p)]
+    assert not changed, changed
+    assert not Path("/tmp/pwned-by-student").exists()
+
+
+def test_nothing_reaches_the_network(graded):
+    assert graded["canary"].connections == 0
+
+
+def test_gradebook_is_consistent(graded):
+    url = f"sqlite:///{graded['course'] / '_grading' / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        notebook = gb.find_notebook(ASSIGNMENT, ASSIGNMENT)
+        names = {c.name for c in notebook.grade_cells}
+        total = sum(c.max_score for c in notebook.grade_cells)
+        assert "bonus_points" not in names
+        for sub in gb.notebook_submissions(ASSIGNMENT, ASSIGNMENT):
+            assert {g.name for g in sub.grades} == names
+            assert all(g.auto_score is not None for g in sub.grades), sub.student.id
+            assert sub.max_score == total
+            assert 0 <= sub.score <= total
+
+
+def test_failures_are_recorded_with_their_reason(graded):
+    course = graded["course"]
+
+    def meta(student):
+        path = course / "_grading" / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        return json.loads(path.read_text())["metadata"]["rnn_grading"]
+
+    assert "NotJSONError" in meta("malformed_json")["rejected"]
+    assert "SchemaTooNew" in meta("unknown_schema")["rejected"]
+    problems = meta("infinite_loop")["result"]["problems"]
+    assert problems[corpus.TARGET_TEST]["status"] == "timeout"
+    assert meta("exit_kernel")["result"]["problems"][corpus.TARGET_TEST]["status"] == "crashed"
+    deleted = meta("delete_test_cell")["result"]["problems"][corpus.TARGET_TEST]["error"]
+    assert "deleted" in deleted
+
+
+def test_feedback_shows_scores_but_no_hidden_tests_or_solutions(graded):
+    course = graded["course"]
+    nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", "blank", "--force")
+    html = (course / "_grading" / "feedback" / "blank" / ASSIGNMENT /
+            f"{ASSIGNMENT}.html").read_text()
+    assert "public checks" in html  # the check report is there
+    assert "HIDDEN TESTS" not in html
+    assert "&quot;hidden&quot;" not in html and '"hidden"' not in html
+    solution = nbformat.read(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    for source in corpus.solution_sources(solution).values():
+        body = [line.strip() for line in source.splitlines()
+                if line.strip() and not line.strip().startswith(("def ", '"""', "#"))]
+        leaked = [line for line in body if len(line) > 25 and line in html]
+        assert not leaked, leaked
