@@ -28,6 +28,7 @@ from .widget import Demo
 
 KINDS = ("one-to-one", "one-to-many", "many-to-one", "many-to-many", "encoder-decoder",
          "bidirectional", "deep (2 layers)")
+USES_T_Y = ("one-to-many", "encoder-decoder")
 N_X, N_A, N_Y, M = 5, 4, 3, 2
 MAX_T = 6
 
@@ -136,12 +137,17 @@ def architecture(kind: str, T_x: int = 4, T_y: int = 3) -> dict:
 def architecture_demo() -> Demo:
     """Choose an architecture: the unrolled network and every array's shape."""
     controls = {
-        "kind": widgets.SelectionSlider(options=KINDS, value="many-to-many",
+        "kind": widgets.SelectionSlider(options=KINDS, value="encoder-decoder",
                                         description="architecture",
                                         layout=widgets.Layout(width="420px")),
         "T_x": widgets.IntSlider(value=4, min=1, max=MAX_T, description="T_x"),
         "T_y": widgets.IntSlider(value=3, min=1, max=MAX_T, description="T_y"),
     }
+
+    def follow_kind(change: dict) -> None:  # T_y only matters where outputs have own length
+        controls["T_y"].disabled = change["new"] not in USES_T_Y
+
+    controls["kind"].observe(follow_kind, names="value")
     fig = BlitFigure((6.4, 2.8))
     ax = fig.fig.add_axes((0.02, 0.02, 0.96, 0.96))
     ax.set_xlim(-0.8, 2 * MAX_T - 0.2)
