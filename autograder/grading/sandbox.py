@@ -348,6 +348,8 @@ def _attempt(jobdir, workdir, plan, steps, limits, caps, deadline):
                         finished = True
     finally:
         _kill(proc, caps)
+        if caps.drop_privileges:
+            _kill_uid(json.loads((jobdir / "job.json").read_text())["sandbox"]["uid"])
         sel.close()
         os.close(read_fd)
         proc.stdout.close()
@@ -384,6 +386,31 @@ def _kill(proc: subprocess.Popen, caps: Capabilities) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         log.error("sandbox process %s did not die after SIGKILL", proc.pid)
+
+
+def _kill_uid(uid: int, wait: float = 5.0) -> None:
+    """SIGKILL every process of the sandbox's own uid until none is left (nothing else
+    runs as that uid; the PID namespace normally has done this already)."""
+    end = time.monotonic() + wait
+    while True:
+        left = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid == uid:
+                        with open(f"/proc/{entry}/stat", "rb") as f:
+                            state = f.read().rsplit(b")", 1)[1].split()[0]
+                        if state not in (b"Z", b"X"):
+                            left.append(int(entry))
+                except (OSError, IndexError):
+                    continue
+        if not left or time.monotonic() > end:
+            break
+        for pid in left:
+            _signal(pid)
+        time.sleep(0.02)
+    if left:
+        log.error("processes of sandbox uid %s survived SIGKILL: %s", uid, left)
 
 
 def _signal(pid: int) -> None:

@@ -1,0 +1,161 @@
+"""The sandbox runner and the plain-data protocol, at the process level (no nbgrader)."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.grading import protocol, sandbox
+from autograder.grading.sandbox import Limits, Step, run_job
+from autograder.grading.testcells import TestCellError, parse_test_cell
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = Limits(cell_timeout=4, problem_timeout=4, submission_timeout=60, memory_mb=1024,
+              file_size_mb=1)
+
+
+def _uid_processes(uid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    with open(f"/proc/{entry}/stat", "rb") as f:
+                        if f.read().rsplit(b")", 1)[1].split()[0] != b"Z":
+                            out.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+    return out
+
+
+def test_protocol_round_trip_and_refusals():
+    value = ({"W": np.arange(6.0).reshape(2, 3), "n": 3}, [True, None, "s", 1.5],
+             np.array([1, 2], dtype=np.int32))
+    arrays: dict = {}
+    tree = protocol.encode(value, arrays)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    back = protocol.decode(tree, protocol.load_arrays(buf.getvalue()))
+    assert isinstance(back, tuple) and back[1] == [True, None, "s", 1.5]
+    np.testing.assert_array_equal(back[0]["W"], value[0]["W"])
+    assert back[2].dtype == np.int32
+    # Object arrays need pickle: refused, never unpickled.
+    buf = io.BytesIO()
+    np.savez(buf, a=np.array([object()], dtype=object))
+    with pytest.raises(protocol.ProtocolError):
+        protocol.load_arrays(buf.getvalue())
+    with pytest.raises(protocol.ProtocolError):
+        protocol.load_arrays(b"not a zip")
+    for bad in ({"nd": "missing"}, {"py": [1]}, {"eval": "1"}, {"py": 1, "nd": "a"}, [1]):
+        with pytest.raises(protocol.ProtocolError):
+            protocol.decode(bad, {})
+    with pytest.raises(TypeError):
+        protocol.encode(object(), {})
+
+
+def test_results_written_as_symlinks_are_refused(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "step_0.json").symlink_to("/etc/passwd")
+    outcome = sandbox._read_step(tmp_path, 0)
+    assert outcome.status == "crashed" and "no result" in outcome.error
+
+
+def test_test_cell_parser():
+    calls = parse_test_cell('from autograder.checks import check\n\n(check("softmax", softmax, '
+                            'part="public")\n### BEGIN HIDDEN TESTS\n + check("softmax", '
+                            'softmax, part="hidden")\n### END HIDDEN TESTS\n)')
+    assert [(c.name, c.function, c.part) for c in calls] == [
+        ("softmax", "softmax", "public"), ("softmax", "softmax", "hidden")]
+    for bad in ["import os\ncheck('softmax', softmax)", "check('softmax', softmax)\nx = 1/0",
+                "check(name, softmax)", "check('softmax', lambda z: z)", "7.0",
+                "check('softmax', softmax, part='secret')", "print(check('a', f))"]:
+        with pytest.raises(TestCellError):
+            parse_test_cell(bad)
+
+
+def _canary():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.settimeout(0.2)
+    return server
+
+
+@pytest.mark.skipif(not sandbox.capabilities().namespaces,
+                    reason="needs root and unshare (the degraded mode is tested below)")
+def test_namespace_sandbox_isolates_limits_and_cleans_up():
+    server = _canary()
+    port = server.getsockname()[1]
+    ref = REPO / "autograder" / "reference" / "rnn.py"
+    steps = [
+        Step("code", source=f"open({str(ref)!r}).read()"),                     # 0 hidden
+        Step("code", source="import os\nprint('uid', os.getuid(), os.getgroups())"),  # 1
+        Step("code", source=f"import socket\nsocket.create_connection(('127.0.0.1', {port}),"
+                            " timeout=2)"),                                    # 2 no network
+        Step("code", source="import os\nprint(sorted(os.listdir('/tmp')))"),  # 3
+        Step("code", source="open('big', 'wb').write(b'x' * (2 << 20))"),     # 4 file size
+        Step("code", source="import numpy as np\nnp.ones(1 << 28)"),          # 5 memory
+        Step("code", source="import subprocess\nsubprocess.Popen(['sleep', '300'], "
+                            "start_new_session=True)"),                       # 6 escapee
+        Step("code", source="def f(x):\n    return object()\n"
+                            "def g(x):\n    return x * 2, {'s': float(x.sum())}"),  # 7
+        Step("calls", calls=[{"key": "a", "function": "f", "args": (np.ones(2),)},
+                             {"key": "b", "function": "g", "args": (np.ones(2),)},
+                             {"key": "c", "function": "nope", "args": ()}]),  # 8
+        Step("code", source="while True:\n    pass"),                          # 9 timeout
+        Step("calls", calls=[{"key": "d", "function": "g", "args": (np.arange(3.0),)}]),
+    ]
+    uid = sandbox.sandbox_uid(5)
+    start = time.monotonic()
+    result = run_job(steps, FAST, slot=5)
+    took = time.monotonic() - start
+    s = result.steps
+    assert result.mode == "namespaces"
+    assert s[0].status == "error" and "FileNotFoundError" in s[0].error
+    assert f"uid {uid} []" in s[1].stdout
+    assert s[2].status == "error" and "OSError" in (s[2].error or "") + s[2].stdout \
+        or "Network is unreachable" in s[2].stdout
+    assert s[3].stdout.strip() == "['submission']"
+    assert s[4].status == "error" and "File too large" in s[4].stdout
+    assert s[5].status == "error" and "MemoryError" in s[5].error
+    assert s[6].status == "ok"
+    assert s[8].calls["a"].kind == "failed" and "not plain data" in s[8].calls["a"].message
+    got = s[8].calls["b"].value
+    np.testing.assert_array_equal(got[0], [2.0, 2.0]) and got[1] == {"s": 2.0}
+    assert s[8].calls["c"].kind == "raised" and s[8].calls["c"].value[0] == "NameError"
+    assert s[9].status == "timeout"
+    np.testing.assert_array_equal(s[10].calls["d"].value[0], [0.0, 2.0, 4.0])
+    assert took < 30
+    assert _uid_processes(uid) == [], "a sandbox process outlived its job"
+    try:
+        server.accept()
+        raise AssertionError("the sandbox reached the network")
+    except TimeoutError:
+        pass
+    finally:
+        server.close()
+
+
+def test_degraded_process_sandbox_still_limits_and_says_so(caplog):
+    caps = sandbox.capabilities.__wrapped__("process")
+    assert not caps.namespaces and caps.missing
+    assert "DEGRADED" in caps.describe()
+    steps = [
+        Step("code", source="import numpy as np\nnp.ones(1 << 28)"),
+        Step("code", source="import subprocess, time\n"
+                            "p = subprocess.Popen(['sleep', '300'])\nopen('pid', 'w')"
+                            ".write(str(p.pid))\nwhile True:\n    time.sleep(0.1)"),
+        Step("code", source="print('after')"),
+    ]
+    result = run_job(steps, FAST, caps=caps)
+    assert result.steps[0].status == "error" and "MemoryError" in result.steps[0].error
+    assert result.steps[1].status == "timeout"
+    assert result.steps[2].stdout == "after\n"
+    assert result.mode == "process"
