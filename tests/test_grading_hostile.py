@@ -12,10 +12,12 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import socket
 import sys
 import threading
 import time
+from html import unescape as html_unescape
 from pathlib import Path
 
 import nbformat
@@ -93,11 +95,12 @@ def graded(tmp_path_factory):
         submit(course, student, ASSIGNMENT, data)
     skip = ("_grading/autograded", "_grading/gradebook.db", ".nbgrader.log",
             "_grading/feedback", "__pycache__")
-    before = _snapshot(course, REPO / "autograder", skip=skip)
+    watched = [course, REPO / "autograder" / "reference"]
+    before = _snapshot(*watched, skip=skip)
     start = time.monotonic()
     proc = nbgrader(course, "autograde", ASSIGNMENT, "--force", *LIMITS, check=False)
     seconds = time.monotonic() - start
-    after = _snapshot(course, REPO / "autograder", skip=skip)
+    after = _snapshot(*watched, skip=skip)
     canary.close()
     return {"course": course, "cases": cases, "proc": proc, "seconds": seconds,
             "before": before, "after": after, "canary": canary}
@@ -134,7 +137,8 @@ def test_each_submission_gets_exactly_what_it_deserves(graded):
     full = {}
     with Gradebook(f"sqlite:///{graded['course'] / '_grading' / 'gradebook.db'}") as gb:
         for cell in gb.find_notebook(ASSIGNMENT, ASSIGNMENT).grade_cells:
-            full[cell.name] = cell.max_score
+            if cell.cell_type == "code":  # autograded; written answers wait for a person
+                full[cell.name] = cell.max_score
     assert full.get(corpus.TARGET_TEST) and full.get(corpus.LAST_TEST)
     wrong = []
     for student, (_, expected) in graded["cases"].items():
@@ -196,12 +200,16 @@ def test_feedback_shows_scores_but_no_hidden_tests_or_solutions(graded):
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", "blank", "--force")
     html = (course / "_grading" / "feedback" / "blank" / ASSIGNMENT /
             f"{ASSIGNMENT}.html").read_text()
-    assert "public checks" in html  # the check report is there
-    assert "HIDDEN TESTS" not in html
-    assert "&quot;hidden&quot;" not in html and '"hidden"' not in html
+    text = html_unescape(re.sub(r"<[^>]+>", "", html))  # what a reader sees
+    assert "public checks" in text and "Score" in text  # the scores and check reports
+    assert "HIDDEN TESTS" not in text and 'part="hidden"' not in text
+    assert 'check("softmax", softmax, part="public")' in text  # code is findable this way
     solution = nbformat.read(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    release = nbformat.read(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    public = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
     for source in corpus.solution_sources(solution).values():
-        body = [line.strip() for line in source.splitlines()
-                if line.strip() and not line.strip().startswith(("def ", '"""', "#"))]
-        leaked = [line for line in body if len(line) > 25 and line in html]
+        secret = [line.strip() for line in source.splitlines()
+                  if len(line.strip()) > 20 and line.strip() not in public]
+        assert secret, "nothing to look for"
+        leaked = [line for line in secret if line in text]
         assert not leaked, leaked
