@@ -14,7 +14,7 @@ is accepted too); `CHECKS[name].judge(case, output)` gives a `SubResult`. `repor
 the results; `check()` does all three steps in-process and returns the points earned.
 """
 
-from . import bptt, clipping, forward, gates, notation  # noqa: F401  (they register checks)
+from . import architectures, bptt, char_lm, clipping, forward, gates, notation  # noqa: F401  (they register checks)
 from .compare import Tol
 from .core import CHECKS, PARTS, Case, Check, SubResult, check, report, run_case
 from .plain import Raised, to_plain
