@@ -3,8 +3,8 @@
 One session-scoped course directory (nbgrader_config.py + solutions/ + exercises/ copied to
 a tmp dir) is shared by every test: generate every assignment, submit two students per
 assignment ("solver": the released notebook with the solution cells filled in; "blank":
-the released notebook unchanged), autograde each assignment once for both, generate
-feedback, export grades to CSV. The tests then read the gradebook, the feedback HTML and
+the released notebook unchanged), autograde everything in one call, generate feedback,
+export grades to CSV. The tests then read the gradebook, the feedback HTML and
 the CSV.
 """
 
@@ -66,16 +66,17 @@ def course(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "exercises", course / "exercises")
     # nbgrader regenerates the release from scratch (the committed one is compared below)
     shutil.rmtree(course / "exercises")
+    # One nbgrader call per stage for every assignment and student at once ("*" is a glob).
+    _nbgrader(course, "generate_assignment", "*", "--force")
     for name in ASSIGNMENTS:
-        _nbgrader(course, "generate_assignment", name, "--force")
         source = _nb(course / "solutions" / name / f"{name}.ipynb")
         release = _nb(course / "exercises" / name / f"{name}.ipynb")
         for student, notebook in (("solver", solved(release, source)), ("blank", release)):
             target = course / "_grading" / "submitted" / student / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)
-        _nbgrader(course, "autograde", name, "--force")
-        _nbgrader(course, "generate_feedback", name, "--force")
+    _nbgrader(course, "autograde", "*", "--force")
+    _nbgrader(course, "generate_feedback", "*", "--force")
     _nbgrader(course, "export", "--to", str(course / "grades.csv"))
     return course
 
