@@ -24,7 +24,7 @@ from .clipping import clip, clip_by_norm
 from .initializers import Rng
 from .losses import cross_entropy, perplexity
 from .optim import adagrad, adam, sgd
-from .rnn import rnn_backward, rnn_cell_forward, rnn_forward
+from .rnn import _cell_forward, rnn_backward, rnn_forward
 
 OPTIMIZERS = ("adagrad", "adam", "sgd")
 
@@ -292,20 +292,21 @@ def sample(
     g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     a = _initial_state(func, a0, n_a, 1)
 
+    # Read the prompt with the core RNN; its last state predicts the first new character.
+    a_prompt, _, _ = rnn_forward(one_hot(prompt[None, :], V), a, parameters)
+    a = a_prompt[:, :, -1]
     out = np.zeros(length, dtype=np.int64)
-    x = one_hot(prompt[:, None], V)  # (V, T, 1): one column per prompt character
-    for t in range(len(prompt) - 1):
-        a, _, _ = rnn_cell_forward(x[:, t], a, parameters)
-    xt = x[:, -1]
     for t in range(length):
-        a, _, _ = rnn_cell_forward(xt, a, parameters)
         logits = (parameters["Wya"] @ a + parameters["by"])[:, 0]
         if temperature == 0:
             out[t] = int(np.argmax(logits))
-        else:
-            out[t] = g.choice(V, p=softmax(logits / temperature))
-        xt = np.zeros((V, 1))
-        xt[out[t]] = 1.0
+        else:  # inverse-CDF draw from softmax(logits / temperature)
+            cdf = np.cumsum(softmax(logits / temperature))
+            out[t] = min(int(np.searchsorted(cdf, g.random() * cdf[-1], side="right")), V - 1)
+        if t + 1 < length:  # feed the new character back (parameters were checked above)
+            xt = np.zeros((V, 1))
+            xt[out[t]] = 1.0
+            a, _, _ = _cell_forward(xt, a, parameters, "tanh")
     return out
 
 
