@@ -27,7 +27,9 @@ c.CourseDirectory.autograded_directory = "_grading/autograded"
 c.CourseDirectory.feedback_directory = "_grading/feedback"
 c.CourseDirectory.solution_directory = "_grading/solution"
 # A course that outgrows one machine sets RNN_COURSE_DB_URL to a PostgreSQL URL,
-# e.g. postgresql://grader@localhost/rnn_course (see the README's instructor section).
+# e.g. postgresql+psycopg2://grader@localhost/rnn_course (README, instructor section).
+# The gradebook's course row: PostgreSQL enforces the foreign key that SQLite ignores.
+c.CourseDirectory.course_id = "rnn_course"
 c.CourseDirectory.db_url = os.environ.get(
     "RNN_COURSE_DB_URL", f"sqlite:///{GRADING / 'gradebook.db'}"
 )

@@ -206,7 +206,7 @@ def test_feedback_shows_scores_but_no_hidden_tests_or_solutions(graded):
     assert 'check("softmax", softmax, part="public")' in text  # code is findable this way
     solution = nbformat.read(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
     release = nbformat.read(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    public = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
+    public = "\n".join(cell.source for cell in release.cells)
     for source in corpus.solution_sources(solution).values():
         secret = [line.strip() for line in source.splitlines()
                   if len(line.strip()) > 20 and line.strip() not in public]
