@@ -36,10 +36,11 @@ from autograder.reference.char_lm import encode, one_hot
 # ------------------------------------------------------------------ pure computations
 
 
-def test_rnn_parameter_count_matches_the_formula():
-    n_x, n_a, n_y = 100, 10, 2
-    expected = n_a * n_x + n_a * n_a + n_a + n_y * n_a + n_y
-    assert why_sequences.rnn_parameter_count(n_x, n_a, n_y) == expected
+def test_rnn_parameter_count_matches_the_reference():
+    for n_x, n_a, n_y in ((100, 10, 2), (7, 3, 5), (1000, 200, 2)):
+        parameters = init_rnn_parameters(n_x, n_a, n_y, rng=0)
+        expected = sum(p.size for p in parameters.values())
+        assert why_sequences.rnn_parameter_count(n_x, n_a, n_y) == expected
     assert why_sequences.dense_parameter_count(3, 10, 4, 2) == 3 * 10 * 4 + 4 + 4 * 3 * 2 + 3 * 2
     r = why_sequences.parameter_counts(T=9, n_x=1000, n_a=50)
     assert np.all(r["rnn"] == r["rnn"][0])  # independent of the length
@@ -334,6 +335,7 @@ def test_static_frames_are_self_contained(demo):
 
 def test_demo_rejects_an_unknown_main_control():
     with pytest.raises(ValueError, match="main control 'nope'"):
+        from demos.canvas import BlitFigure
         from demos.widget import Demo
         Demo(title="x", controls={"a": widgets.IntSlider()}, main="nope",
-             compute=lambda a: a, draw=lambda r: None, figure=None)
+             compute=lambda a: a, draw=lambda r: None, figure=BlitFigure())

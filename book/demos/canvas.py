@@ -26,6 +26,8 @@ class BlitFigure:
         self.canvas = FigureCanvasAgg(self.fig)
         self._artists: list[Artist] = []
         self._background = None
+        self._backgrounds: dict = {}  # key -> saved background, see `background`
+        self._key = None
 
     def animate(self, *artists: Artist) -> None:
         """Mark artists as changing between updates (they are not in the background)."""
@@ -43,6 +45,26 @@ class BlitFigure:
     def invalidate(self) -> None:
         """Ask for the background to be redrawn (after axis limits or labels changed)."""
         self._background = None
+        self._backgrounds.clear()
+        self._key = None
+
+    def background(self, key, prepare) -> None:
+        """Switch to the background for `key` (e.g. a sentence shown as tick labels).
+
+        The first time a key is seen, `prepare()` sets up the static artists and the
+        background is drawn once and kept (up to 16 keys); later it is reused as is.
+        """
+        if key == self._key:
+            return
+        self._key = key
+        prepare()
+        self._background = self._backgrounds.get(key)
+        if self._background is None:
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._backgrounds) >= 16:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[key] = self._background
 
     def png(self) -> bytes:
         """Render the figure and return it as PNG bytes."""

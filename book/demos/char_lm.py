@@ -131,18 +131,18 @@ def temperature_demo() -> Demo:
     ax.set_xlim(-0.7, V - 0.3)
     ax.set_ylim(0, 1)
     ax.set_ylabel("P(next character)", fontsize=8)
-    title = ax.set_title("next character after the prompt", fontsize=9)
+    ax.set_title("the next character after the prompt", fontsize=9)
     fig.fig.tight_layout()
-    fig.animate(*bars, title)
+    fig.animate(*bars)
 
     def draw(r: dict) -> None:
         for bar, p in zip(bars, r["p"], strict=True):
             bar.set_height(p)
-        title.set_text(f"after {r['prompt']!r}, temperature {r['temperature']:g}: "
-                       f"entropy {r['entropy']:.2f} nats")
 
     def describe(r: dict) -> str:
-        return (f"<b>Sample</b> (temperature {r['temperature']:g}): "
+        return (f"Temperature {r['temperature']:g}: the distribution after "
+                f"<code>{html.escape(r['prompt'])}</code> has entropy {r['entropy']:.2f} nats.<br>"
+                f"<b>Sample</b>: "
                 f"<code>{html.escape(r['prompt'])}<b>{html.escape(r['sample'])}</b></code><br>"
                 "Low temperature: the likeliest character every time (repetitive); high: "
                 "closer to uniform (misspelt, random).")

@@ -53,18 +53,21 @@ def step_through_demo() -> Demo:
     ax_p.set_xlim(0, 1)
     ax_p.invert_yaxis()
     ax_p.set_xlabel("P(next letter)", fontsize=8)
-    title = ax_p.set_title("after 'many'", fontsize=9)
-    shown = [""]
+    ax_p.set_title("prediction for the next letter", fontsize=9)
+    ax_a.set_xticks(range(width), [""] * width)
+    ax_a.set_xlabel("input letter x<t>", fontsize=8)
     fig.fig.tight_layout()
-    fig.animate(image, *bars, title)
+    fig.animate(image, *bars)
+
+    def letters(text: str) -> None:  # static tick labels: one background per text
+        ax_a.set_xticks(range(width), list(text[:-1]) + [""] * (width - len(text) + 1),
+                        fontsize=7)
+
+    for text in reversed(elman.TEST_TEXTS):  # draw every text's background up front
+        fig.background(text, lambda text=text: letters(text))
 
     def draw(r: dict) -> None:
-        if r["text"] != shown[0]:  # new text: relabel the time axis once
-            shown[0] = r["text"]
-            letters = list(r["text"][:-1]) + [""] * (width - len(r["text"]) + 1)
-            ax_a.set_xticks(range(width), letters, fontsize=7)
-            ax_a.set_xlabel("input letter x<t>", fontsize=8)
-            fig.invalidate()
+        fig.background(r["text"], lambda: letters(r["text"]))
         shown_a = np.full((elman.N_A, width), np.nan)
         shown_a[:, : r["t"]] = r["a"][:, : r["t"]]
         image.set_data(shown_a)
@@ -72,7 +75,6 @@ def step_through_demo() -> Demo:
         for k, (bar, p) in enumerate(zip(bars, r["p"], strict=True)):
             bar.set_width(p)
             bar.set_color("C3" if k == target else "C0")
-        title.set_text(f"after '{r['text'][: r['t']]}'")
 
     def describe(r: dict) -> str:
         best = elman.ALPHABET[int(np.argmax(r["p"]))]
@@ -127,21 +129,24 @@ def word_boundaries_demo() -> Demo:
     ax.text(width - 1, np.log(len(elman.ALPHABET)) + 0.1, "uniform guess", fontsize=7,
             ha="right", color="gray")
     del uniform
-    shown = [""]
-    lines: list = []
+    ax.set_xticks(range(width), [""] * width)
+    ax.set_xlabel("predicted letter (red bands: first letter of a word)", fontsize=8)
+    bands = [ax.axvspan(t - 0.5, t + 0.5, color="C3", alpha=0.2, lw=0) for t in range(width)]
     fig.fig.tight_layout()
     fig.animate(line)
 
+    def letters(text: str) -> None:  # static per text: tick labels and word-start bands
+        ax.set_xticks(range(width), list(text[1:]) + [""] * (width - len(text) + 1),
+                      fontsize=7)
+        starts = {s - 1 for s in elman.word_starts(text)}
+        for t, band in enumerate(bands):
+            band.set_visible(t in starts)
+
+    for text in reversed(elman.TEST_TEXTS):  # draw every text's background up front
+        fig.background(text, lambda text=text: letters(text))
+
     def draw(r: dict) -> None:
-        if r["text"] != shown[0]:  # new text: relabel letters and word starts once
-            shown[0] = r["text"]
-            ax.set_xticks(range(width), list(r["text"][1:]) + [""] * (width - len(r["text"]) + 1),
-                          fontsize=7)
-            for old in lines:
-                old.remove()
-            lines[:] = [ax.axvline(s - 1, color="C3", alpha=0.3, lw=3) for s in r["starts"]]
-            ax.set_xlabel("predicted letter (red bands: first letter of a word)", fontsize=8)
-            fig.invalidate()
+        fig.background(r["text"], lambda: letters(r["text"]))
         line.set_data(np.arange(len(r["error"])), r["error"])
 
     def describe(r: dict) -> str:

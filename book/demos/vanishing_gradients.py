@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -50,6 +52,7 @@ def jacobian_norms(parameters: dict, x: np.ndarray, activation: str) -> np.ndarr
 CELLS = ("tanh", "relu", "relu, identity init (IRNN)")
 
 
+@lru_cache(maxsize=128)
 def gradient_decay(radius: float, seed: int = 0) -> dict:
     """Jacobian norms against distance for each cell type, Waa at spectral `radius`."""
     rng = np.random.default_rng(seed + 7)

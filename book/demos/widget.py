@@ -46,7 +46,8 @@ class Demo(widgets.VBox):
         self.figure = figure
         self.describe = describe or (lambda result: "")
         self.frames = list(frames) if frames is not None else None
-        self.image = widgets.Image(format="png")
+        width, _ = figure.canvas.get_width_height()
+        self.image = widgets.Image(format="png", width=width)  # natural size, not stretched
         self.caption = widgets.HTML()
         self.result: Any = None
         header = widgets.HTML(f"<b>{html.escape(title)}</b>")
