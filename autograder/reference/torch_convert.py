@@ -127,6 +127,7 @@ def rnn_to_torch(parameters: dict, layer: int = 0, suffix: str = "") -> dict[str
     Returns weight_ih_l{layer} = Wax, weight_hh_l{layer} = Waa, bias_ih_l{layer} = ba
     (as shape (n_a,)) and bias_hh_l{layer} = zeros; keys carry `suffix` ("_reverse" for
     the backward direction). Wya, by are not part of nn.RNN (see linear_to_torch).
+    For activation="relu" build the module with nn.RNN(..., nonlinearity="relu").
     """
     func = "rnn_to_torch"
     n_a, n_x = _infer_sizes(func, parameters, "Wax", "(n_a, n_x)")
