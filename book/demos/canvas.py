@@ -28,12 +28,46 @@ class BlitFigure:
         self._background = None
         self._backgrounds: dict = {}  # key -> saved background, see `background`
         self._key = None
+        self._base = None
+        self._overlays: dict = {}  # key -> background with overlay texts, see `overlay`
+        self._overlay_key = None
 
     def animate(self, *artists: Artist) -> None:
         """Mark artists as changing between updates (they are not in the background)."""
         for artist in artists:
             artist.set_animated(True)
             self._artists.append(artist)
+
+    def overlay(self, key, artists: list[Artist]) -> None:
+        """Draw `artists` (texts that change rarely) once per `key` on top of the
+        background and keep the result, so a slider step does not redraw their glyphs
+        (text is by far the costliest thing to render). Set their content first.
+        Not to be combined with `background` in the same figure."""
+        fresh = [artist for artist in artists if not artist.get_animated()]
+        for artist in fresh:
+            artist.set_animated(True)  # never part of the base background
+        if fresh or self._base is None:
+            self._draw_background()
+        if key == self._overlay_key:
+            return
+        self._overlay_key = key
+        layered = self._overlays.get(key)
+        if layered is None:
+            self.canvas.restore_region(self._base)
+            for artist in artists:
+                if artist.get_visible():
+                    self.fig.draw_artist(artist)
+            layered = self.canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._overlays) >= 64:
+                self._overlays.pop(next(iter(self._overlays)))
+            self._overlays[key] = layered
+        self._background = layered
+
+    def _draw_background(self) -> None:
+        self.canvas.draw()
+        self._background = self._base = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._overlays.clear()
+        self._overlay_key = None
 
     def forget(self, *artists: Artist) -> None:
         """Remove animated artists from the figure (e.g. before re-creating them)."""
@@ -44,9 +78,10 @@ class BlitFigure:
 
     def invalidate(self) -> None:
         """Ask for the background to be redrawn (after axis limits or labels changed)."""
-        self._background = None
+        self._background = self._base = None
         self._backgrounds.clear()
-        self._key = None
+        self._overlays.clear()
+        self._key = self._overlay_key = None
 
     def background(self, key, prepare) -> None:
         """Switch to the background for `key` (e.g. a sentence shown as tick labels).
@@ -69,8 +104,7 @@ class BlitFigure:
     def png(self) -> bytes:
         """Render the figure and return it as PNG bytes."""
         if self._background is None:
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._draw_background()
         self.canvas.restore_region(self._background)
         for artist in self._artists:
             if artist.figure is not None and artist.get_visible():

@@ -88,8 +88,7 @@ def one_hot_demo() -> Demo:
     labels = [ax.text(t, 1.01, "", transform=ax.get_xaxis_transform(), rotation=45,
                       ha="left", va="bottom", fontsize=7) for t in range(MAX_TOKENS)]
     fig.fig.subplots_adjust(left=0.2, right=0.95, top=0.86, bottom=0.08)
-    # token labels are animated: a new sentence never needs a full redraw (~150 ms)
-    fig.animate(image, shade, *labels)
+    fig.animate(image, shade)
 
     def draw(r: dict) -> None:
         x = np.zeros((MAX_VOCAB + 1, MAX_TOKENS))
@@ -99,6 +98,7 @@ def one_hot_demo() -> Demo:
         shade.set_bounds(-0.5, rows - 0.5, MAX_TOKENS, MAX_VOCAB + 1 - rows)
         for t, label in enumerate(labels):
             label.set_text(r["tokens"][t] if t < len(r["tokens"]) else "")
+        fig.overlay(tuple(r["tokens"]), labels)  # glyphs drawn once per sentence
 
     def describe(r: dict) -> str:
         unk = "<b style='color:#c0392b'>0 &lt;UNK&gt;</b>"
@@ -169,7 +169,7 @@ def shapes_demo() -> Demo:
               ("Waa", "Wax", "a_prev", "a_next")}
     labels["xt"] = ax.text(0, 0, "", ha="center", va="top", fontsize=7)
     signs = [ax.text(0, 0, s, ha="center", va="center", fontsize=14) for s in ("×", "→")]
-    fig.animate(*blocks.values(), *labels.values(), *signs)
+    fig.animate(*blocks.values())
 
     def place(name: str, values: np.ndarray, left: float, top: float, label: str) -> None:
         rows, cols = values.shape
@@ -191,6 +191,7 @@ def shapes_demo() -> Demo:
         right = left + m + 3
         signs[1].set_position((right - 1.5, n_a / 2))
         place("a_next", r["a_next"], right, 0, f"tanh(...) = a<t>\n({n_a},{m})")
+        fig.overlay((n_a, n_x, m), [*labels.values(), *signs])  # glyphs once per size
 
     def describe(r: dict) -> str:
         rows = "".join(f"<tr><td><code>{html.escape(k)}</code></td><td>{v}</td></tr>"
