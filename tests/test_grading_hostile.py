@@ -12,8 +12,10 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import re
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -213,3 +215,36 @@ def test_feedback_shows_scores_but_no_hidden_tests_or_solutions(graded):
         assert secret, "nothing to look for"
         leaked = [line for line in secret if line in text]
         assert not leaked, leaked
+
+
+def test_integrity_report_flags_the_attacks(graded):
+    course = graded["course"]
+    proc = subprocess.run([sys.executable, "-m", "autograder", "integrity", ASSIGNMENT],
+                          cwd=course, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    flags = json.loads((course / "_grading" / "integrity" / f"{ASSIGNMENT}.json").read_text())
+    reasons: dict[str, str] = {}
+    for flag in flags:
+        reasons[flag["student"]] = reasons.get(flag["student"], "") + flag["reason"] + "\n"
+    assert "imports the course package" in reasons["import_reference"]
+    assert "calls exec()" in reasons["read_reference_source"]
+    assert "patches numpy comparison" in reasons["patch_allclose"]
+    assert "IPython" in reasons["input_transformer"]
+    assert "ctypes" in reasons["segfault"]
+    assert "network" in reasons["network"]
+    assert "near-copy" in reasons["kill_everything"]  # shares _honest_rnn_forward with others
+    assert "blank" not in reasons and "malformed_json" not in reasons
+
+
+def test_cli_grades_in_parallel_with_progress_and_summary(graded):
+    """Last in this module: re-grades a few submissions with `python -m autograder`."""
+    course = graded["course"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--student", "honest_*",
+         "--workers", "2"], cwd=course, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    err = proc.stderr
+    assert "3/3" in err and "Graded 3 of 3 submissions" in err, err[-3000:]
+    assert "full marks 3" in err and "Integrity report" in err
+    assert _scores(course)["honest_noisy"][corpus.TARGET_TEST] > 0

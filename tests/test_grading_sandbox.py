@@ -159,3 +159,15 @@ def test_degraded_process_sandbox_still_limits_and_says_so(caplog):
     assert result.steps[1].status == "timeout"
     assert result.steps[2].stdout == "after\n"
     assert result.mode == "process"
+
+
+def test_data_files_are_copied_but_not_symlinks_or_notebooks(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "corpus.txt").write_text("hello")
+    (tmp_path / "nb.ipynb").write_text("{}")
+    (tmp_path / "leak.txt").symlink_to(REPO / "README.md")
+    files = sandbox.data_files(tmp_path)
+    assert set(files) == {"data/corpus.txt"}
+    result = run_job([Step("code", source="print(open('data/corpus.txt').read())")], FAST,
+                     files=files)
+    assert result.steps[0].stdout == "hello\n"

@@ -202,6 +202,26 @@ def run_calls(step, shell, inputs, np):
     return calls, arrays
 
 
+def install_check_stub():
+    """`from autograder.checks import check` in a student's own cell keeps working (the
+    course package itself is hidden): the stub does nothing; grading runs the real checks
+    in the trusted process. Everything else under `autograder` stays unimportable."""
+    import types
+
+    package = types.ModuleType("autograder")
+    package.__path__ = []
+    checks = types.ModuleType("autograder.checks")
+
+    def check(name, fn, part="public"):
+        print(f"(check {name!r}: run by the grader, not inside the sandbox)")
+        return 0.0
+
+    checks.check = check
+    package.checks = checks
+    sys.modules["autograder"] = package
+    sys.modules["autograder.checks"] = checks
+
+
 def main():
     jobdir, progress_fd = sys.argv[1], int(sys.argv[2])
     with open(os.path.join(jobdir, "job.json"), encoding="utf-8") as f:
@@ -221,6 +241,10 @@ def main():
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class QuietShell(InteractiveShell):
+        def enable_gui(self, gui=None):  # no event loop here; figures are not shown
+            return None
+
     set_limits(sandbox["limits"])
     if sandbox["drop_privileges"]:
         drop_privileges(sandbox["uid"], sandbox["gid"])
@@ -230,7 +254,10 @@ def main():
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
     config.InteractiveShell.xmode = "Plain"
-    shell = InteractiveShell.instance(config=config)
+    shell = QuietShell.instance(config=config)
+    # Figures: the Agg backend is already set; `%matplotlib inline` must not fail.
+    shell.register_magic_function(lambda line="": None, "line", "matplotlib")
+    install_check_stub()
     results = os.path.join(workdir, "results")
     limit = job.get("output_chars", 20000)
 

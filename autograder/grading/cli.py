@@ -113,14 +113,14 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
     totals, most = {}, 0.0
     with Gradebook(coursedir.db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
-            if sub.student.id in submitted:
-                totals[sub.student.id] = sub.score
-                most = sub.max_score
+            if sub.student.id in submitted:  # autograded points (written answers: formgrader)
+                totals[sub.student.id] = sub.code_score
+                most = sub.max_code_score
     lines = [f"Graded {len(totals)} of {len(submitted)} submissions of {assignment} in "
              f"{seconds:.1f} s ({workers} parallel sandboxes)"]
     if totals:
         values = list(totals.values())
-        lines.append(f"  mean {statistics.mean(values):.2f} / {most:g}, median "
+        lines.append(f"  autograded points: mean {statistics.mean(values):.2f} / {most:g}, median "
                      f"{statistics.median(values):g}, full marks {sum(v >= most for v in values)}"
                      f", zero {sum(v == 0 for v in values)}")
     attention = []

@@ -177,7 +177,7 @@ def write_outputs(nb, job: Job, result: sandbox.JobResult | None) -> None:
 
 
 def grade_notebook(nb, limits: sandbox.Limits | None = None, slot: int = 0,
-                   hide: tuple = (), run=None) -> dict:
+                   hide: tuple = (), run=None, files: dict | None = None) -> dict:
     """Grade `nb` in place; returns the summary also stored in nb.metadata["rnn_grading"].
 
     `run(job)` may supply the sandbox result (e.g. one computed ahead in parallel); by
@@ -187,7 +187,8 @@ def grade_notebook(nb, limits: sandbox.Limits | None = None, slot: int = 0,
     result = None
     if job.steps:
         limits = limits or sandbox.Limits()
-        result = run(job) if run else sandbox.run_job(job.steps, limits, slot, hide)
+        result = run(job) if run else sandbox.run_job(job.steps, limits, slot, hide,
+                                                      files=files)
     for problem in job.problems:
         outcome = result.steps[problem.step] if result and problem.step is not None else None
         judge(problem, outcome)

@@ -148,15 +148,26 @@ class SecureExecute(NbGraderPreprocessor):
                 paths.append(os.path.dirname(url[len("sqlite:///"):]) or ".")
         return tuple(paths)
 
+    def files(self, assignment: str, student: str) -> dict:
+        """Data files the notebook may open: the release's, then the student's own."""
+        converter = getattr(self.parent, "parent", None)
+        coursedir = getattr(converter, "coursedir", None)
+        if coursedir is None or not assignment:
+            return {}
+        return sandbox.data_files(
+            coursedir.format_path(coursedir.release_directory, ".", assignment),
+            coursedir.format_path(coursedir.submitted_directory, student, assignment))
+
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         hide = self._hide()
         pool = _Prefetcher.get(self, info)
+        files = self.files(info.get("assignment"), info.get("student"))
 
         def run(job):
             if pool is not None:
-                return pool.result(job, self.limits(), hide)
-            return sandbox.run_job(job.steps, self.limits(), 0, hide)
+                return pool.result(job, self.limits(), hide, files)
+            return sandbox.run_job(job.steps, self.limits(), 0, hide, files=files)
 
         summary = grading_notebook.grade_notebook(nb, self.limits(), hide=hide, run=run)
         for grade_id, problem in summary["problems"].items():
@@ -190,11 +201,11 @@ class _Prefetcher:
             prefetcher.start(pp, converter, info)
         return prefetcher
 
-    def _run(self, job, limits, hide):
+    def _run(self, job, limits, hide, files):
         with self.slot_lock:
             slot = self.slots.pop()
         try:
-            return sandbox.run_job(job.steps, limits, slot, hide)
+            return sandbox.run_job(job.steps, limits, slot, hide, files=files)
         finally:
             with self.slot_lock:
                 self.slots.append(slot)
@@ -225,10 +236,12 @@ class _Prefetcher:
                     pp.log.debug("not prefetching %s: %s", path, error)
                     continue
                 if job.steps:
-                    future = self.pool.submit(self._run, job, limits, hide)
+                    files = pp.files(info.get("assignment"), student)
+                    future = self.pool.submit(self._run, job, limits, hide, files)
                     self.futures.setdefault(job.key(), []).append(future)
 
-    def result(self, job, limits, hide):
+    def result(self, job, limits, hide, files):
         queued = self.futures.get(job.key())
-        future = queued.pop(0) if queued else self.pool.submit(self._run, job, limits, hide)
+        future = queued.pop(0) if queued else self.pool.submit(self._run, job, limits, hide,
+                                                               files)
         return future.result()

@@ -177,13 +177,42 @@ def exposed_paths() -> list[str]:
     return sorted(p for p in paths if os.path.isdir(p))
 
 
+def data_files(*folders: Path, limit: int = 256 << 20) -> dict[str, Path]:
+    """Regular files (not notebooks, not symlinks) under `folders`, by relative path: the
+    assignment's data files, which the notebook may open from its working directory."""
+    out: dict[str, Path] = {}
+    total = 0
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            info = path.lstat()
+            # rglob does not enter symlinked folders; lstat refuses symlinked files.
+            if not stat.S_ISREG(info.st_mode) or path.suffix == ".ipynb":
+                continue
+            total += info.st_size
+            if total > limit:
+                break
+            out[str(path.relative_to(folder))] = path
+    return out
+
+
 def run_job(steps: list[Step], limits: Limits = Limits(), slot: int = 0,
-            hide: tuple = (), caps: Capabilities | None = None) -> JobResult:
-    """Run `steps` in a sandbox; never raises for anything the student's code does."""
+            hide: tuple = (), caps: Capabilities | None = None,
+            files: dict[str, Path] | None = None) -> JobResult:
+    """Run `steps` in a sandbox; never raises for anything the student's code does.
+    `files` (relative path -> file) are copied into the sandbox's working directory."""
     caps = caps or capabilities()
     start = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="rnn-sandbox-"))
     try:
+        for rel, source in (files or {}).items():
+            dest = tmp / "work" / rel
+            if ".." in Path(rel).parts or Path(rel).is_absolute():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest, follow_symlinks=False)
         return _run(steps, limits, slot, hide, caps, tmp, start)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -192,13 +221,13 @@ def run_job(steps: list[Step], limits: Limits = Limits(), slot: int = 0,
 def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
     jobdir, workdir = tmp / "job", tmp / "work"
     jobdir.mkdir()
-    workdir.mkdir()
+    workdir.mkdir(exist_ok=True)
     (workdir / "results").mkdir()
     uid = sandbox_uid(slot)
     if caps.drop_privileges:
-        for path in (workdir, workdir / "results"):
-            os.chown(path, uid, uid)
-            path.chmod(0o700)
+        for path in [workdir, *workdir.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
+            path.chmod(0o700 if path.is_dir() else 0o600)
         tmp.chmod(0o711)
     arrays: dict[str, np.ndarray] = {}
     wire_steps = []
