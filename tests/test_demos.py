@@ -17,6 +17,7 @@ from demos import (
     forward_pass,
     gru_lstm,
     notation,
+    seq2seq,
     why_sequences,
 )
 from demos import vanishing_gradients as vg
@@ -31,6 +32,7 @@ from autograder.reference import (
     rnn_forward,
     softmax,
 )
+from autograder.reference.attention import init_seq2seq_attention_parameters
 from autograder.reference.char_lm import encode, one_hot
 
 # ------------------------------------------------------------------ pure computations
@@ -231,6 +233,29 @@ def test_bidirectional_context_only_backward_sees_the_difference():
     assert r["gap_f"][0] == 0.0
     assert r["gap_b"][0] > 0.1
     assert np.all(r["gap_f"][1:] > 0)
+
+
+def test_seq2seq_gradients_match_finite_differences():
+    n = len(seq2seq.SYMBOLS)
+    parameters = init_seq2seq_attention_parameters(n, 3, 4, n + 1, n, rng=5)
+    ids = np.random.default_rng(2).integers(0, len(seq2seq.SYMBOLS), (2, seq2seq.T_X))
+    _, grads, _ = seq2seq.loss_and_gradients(parameters, ids)
+    for key in ("v", "Wdd", "by", "Waa_b"):
+        def f(_, key=key):
+            return np.array(seq2seq.loss_and_gradients(parameters, ids)[0])
+        numeric = numerical_gradient(f, parameters[key], np.array(1.0))
+        assert rel_error(numeric, grads["d" + key]) < 1e-5, key
+
+
+def test_attention_learns_the_mirrored_alignment():
+    trained = architectures.attention_weights(seq2seq.CHECKPOINTS[-1], "HGAHBC")
+    assert trained["predicted"] == trained["target"] == "CBHAGH"
+    assert trained["on_anti_diagonal"] > 0.5
+    untrained = architectures.attention_weights(0, "HGAHBC")
+    assert untrained["on_anti_diagonal"] < 0.3
+    np.testing.assert_allclose(trained["alphas"].sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="word must be 6 symbols"):
+        seq2seq.alignment(seq2seq.train()["checkpoints"][0], "ABZ")
 
 
 def test_temperature_sharpens_and_flattens():

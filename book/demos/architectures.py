@@ -6,6 +6,8 @@
 - `bidirectional_demo`: "Teddy Roosevelt was a great President" vs "Teddy bears are on
   sale today": at the word "Teddy" a forward RNN has read the same thing in both
   sentences; only the backward half of a bidirectional RNN can tell them apart.
+- `attention_demo`: the attention weights of an encoder-decoder learning to reverse a
+  sequence (see `seq2seq.py`); slider: training step.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from autograder.reference.bidirectional import (
 )
 from autograder.reference.stacked import init_stacked_parameters, stacked_rnn_forward
 
+from . import seq2seq
 from .canvas import BlitFigure
 from .widget import Demo
 
@@ -247,3 +250,65 @@ def bidirectional_demo() -> Demo:
 
     return Demo(title="Bidirectional context: which Teddy?", controls=controls, main="t",
                 compute=bidirectional_context, draw=draw, figure=fig, describe=describe)
+
+
+WORDS = ("ABCDEF", "HGAHBC", "CCDDEE", "BADGEH")
+
+
+def attention_weights(step: int, word: str = WORDS[0]) -> dict:
+    """Attention weights and predictions of the reversal model after `step` steps."""
+    model = seq2seq.train()
+    if step not in model["checkpoints"]:
+        raise ValueError(f"attention_weights: step must be one of {seq2seq.CHECKPOINTS}, "
+                         f"got {step}")
+    r = seq2seq.alignment(model["checkpoints"][step], word)
+    anti = r["alphas"][np.arange(seq2seq.T_X), np.arange(seq2seq.T_X)[::-1]]
+    return {"step": step, "word": word, "losses": model["losses"][:step],
+            "on_anti_diagonal": float(anti.mean()), **r}
+
+
+def attention_demo() -> Demo:
+    """Slider training step: where each output looks while the model learns to reverse."""
+    controls = {
+        "step": widgets.SelectionSlider(options=seq2seq.CHECKPOINTS,
+                                        value=seq2seq.CHECKPOINTS[-1],
+                                        description="training step"),
+        "word": widgets.Dropdown(options=WORDS, value=WORDS[0], description="input"),
+    }
+    T = seq2seq.T_X
+    fig = BlitFigure((6.4, 2.9))
+    ax, ax_loss = fig.fig.subplots(1, 2, gridspec_kw={"width_ratios": (1, 1.3)})
+    image = ax.imshow(np.zeros((T, T)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xlabel("input position t'", fontsize=8)
+    ax.set_ylabel("output step t", fontsize=8)
+    ax_loss.set_xlim(0, seq2seq.CHECKPOINTS[-1])
+    ax_loss.set_ylim(0, 2.5)
+    ax_loss.set_xlabel("training step", fontsize=8)
+    ax_loss.set_ylabel("cross-entropy (nats)", fontsize=8)
+    (curve,) = ax_loss.plot([], [], lw=1)
+    fig.fig.tight_layout()
+    fig.animate(image, curve)
+
+    def ticks(word: str) -> None:  # static per word: one background each
+        target = word[::-1]
+        ax.set_xticks(range(T), list(word), fontsize=8)
+        ax.set_yticks(range(T), list(target), fontsize=8)
+
+    for word in reversed(WORDS):
+        fig.background(word, lambda word=word: ticks(word))
+
+    def draw(r: dict) -> None:
+        fig.background(r["word"], lambda: ticks(r["word"]))
+        image.set_data(r["alphas"])
+        curve.set_data(np.arange(1, len(r["losses"]) + 1), r["losses"])
+
+    def describe(r: dict) -> str:
+        return (f"After {r['step']} steps the model writes <code>{r['predicted']}</code> for "
+                f"<code>{r['word']}</code> (target <code>{r['target']}</code>, teacher "
+                f"forcing). Mean attention on the mirrored input position: "
+                f"{r['on_anti_diagonal']:.2f} (uniform would be {1 / T:.2f}). Each row of "
+                "the heatmap is one output step; dark = where it looked.")
+
+    return Demo(title="Attention while learning to reverse a sequence", controls=controls,
+                main="step", compute=attention_weights, draw=draw, figure=fig,
+                describe=describe)

@@ -24,6 +24,7 @@ DEMOS: dict[str, list[Callable[[], Demo]]] = {
     "05_vanishing_gradients": [vanishing_gradients.gradient_decay_demo,
                                vanishing_gradients.cliff_demo],
     "06_gru_lstm": [gru_lstm.memory_cell_demo, gru_lstm.long_dependency_demo],
-    "07_architectures": [architectures.architecture_demo, architectures.bidirectional_demo],
+    "07_architectures": [architectures.architecture_demo, architectures.bidirectional_demo,
+                         architectures.attention_demo],
     "08_char_lm_project": [char_lm.temperature_demo, char_lm.training_demo],
 }
