@@ -25,15 +25,16 @@ from demos.catalog import DEMOS
 from demos.static import frames, frames_html
 
 from autograder.reference import (
+    encode,
     init_rnn_parameters,
+    init_seq2seq_attention_parameters,
     numerical_gradient,
+    one_hot,
     rel_error,
     rnn_backward,
     rnn_forward,
     softmax,
 )
-from autograder.reference.attention import init_seq2seq_attention_parameters
-from autograder.reference.char_lm import encode, one_hot
 
 # ------------------------------------------------------------------ pure computations
 

@@ -18,12 +18,16 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from autograder.reference import init_rnn_parameters, rnn_cell_forward, rnn_forward, softmax
-from autograder.reference.bidirectional import (
+from autograder.reference import (
     bidirectional_rnn_forward,
     init_bidirectional_rnn_parameters,
+    init_rnn_parameters,
+    init_stacked_parameters,
+    rnn_cell_forward,
+    rnn_forward,
+    softmax,
+    stacked_rnn_forward,
 )
-from autograder.reference.stacked import init_stacked_parameters, stacked_rnn_forward
 
 from . import seq2seq
 from .canvas import BlitFigure

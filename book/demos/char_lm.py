@@ -18,17 +18,17 @@ from functools import lru_cache
 import ipywidgets as widgets
 import numpy as np
 
-from autograder.reference import softmax
-from autograder.reference.char_lm import (
+from autograder.reference import (
     build_vocabulary,
     char_lm_perplexity,
     char_lm_train_step,
     char_lm_windows,
     decode,
     encode,
+    init_rnn_parameters,
     sample,
+    softmax,
 )
-from autograder.reference.initializers import init_rnn_parameters
 
 from .canvas import BlitFigure
 from .widget import Demo

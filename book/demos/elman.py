@@ -13,8 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from autograder.reference import clip_by_norm, rnn_backward, rnn_forward, softmax
-from autograder.reference.optim import adam
+from autograder.reference import adam, clip_by_norm, rnn_backward, rnn_forward, softmax
 
 LEXICON = ("many", "years", "ago", "a", "boy", "and", "girl", "lived", "by", "the", "sea",
            "they", "played", "happily")

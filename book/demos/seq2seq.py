@@ -12,13 +12,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from autograder.reference import clip_by_norm, cross_entropy
-from autograder.reference.attention import (
+from autograder.reference import (
+    adam,
+    clip_by_norm,
+    cross_entropy,
     init_seq2seq_attention_parameters,
     seq2seq_attention_backward,
     seq2seq_attention_forward,
 )
-from autograder.reference.optim import adam
 
 SYMBOLS = "ABCDEFGH"
 T_X = 6
