@@ -200,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("integrity", help="write the integrity report of graded submissions")
     i.add_argument("assignment")
     args = parser.parse_args(argv)
+    # nbgrader runs `alembic` from PATH when it creates a gradebook.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     if args.command == "grade":
         return grade(args)
