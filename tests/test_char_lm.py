@@ -192,6 +192,23 @@ def test_samples_follow_softmax_of_logits_over_temperature():
         np.testing.assert_allclose(np.bincount(draws, minlength=V) / 4000, expected, atol=0.03)
 
 
+def test_next_char_probabilities(trained):
+    """The prompt's next-character distribution: its argmax is the greedy sample's first
+    character, temperature sharpens it, and 0 puts all mass on the argmax."""
+    _, p, _ = trained
+    prompt = [1, 2, 3]
+    probs = ref.next_char_probabilities(p, prompt)
+    assert probs.shape == (p["Wya"].shape[0],)
+    assert probs.sum() == pytest.approx(1.0, rel=1e-14)
+    first = ref.sample(p, prompt, 1, temperature=0)[0]
+    assert np.argmax(probs) == first
+    np.testing.assert_array_equal(
+        ref.next_char_probabilities(p, prompt, 0.0), np.eye(len(probs))[first]
+    )
+    sharp = ref.next_char_probabilities(p, prompt, 0.5)
+    np.testing.assert_allclose(sharp, probs**2 / np.sum(probs**2), rtol=1e-10)
+
+
 def test_sampling_is_reproducible_from_the_seed(trained):
     _, p, _ = trained
     a = ref.sample(p, 0, 30, 1.0, rng=7)

@@ -27,6 +27,7 @@ from .char_lm import (
     char_lm_windows,
     decode,
     encode,
+    next_char_probabilities,
     one_hot,
     sample,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "lstm_forward",
     "lstm_from_torch",
     "lstm_to_torch",
+    "next_char_probabilities",
     "numerical_gradient",
     "one_hot",
     "perplexity",

@@ -263,6 +263,44 @@ def char_lm_train(
 # ------------------------------------------------------------------- sampling, evaluation
 
 
+def _read_prompt(func: str, parameters, start, temperature, a0) -> tuple[int, np.ndarray]:
+    """Validate; return V and the state (n_a, 1) after reading the prompt."""
+    V, n_a = _check_model(func, parameters)
+    prompt = np.atleast_1d(np.asarray(start))
+    _check_ids(func, "start", prompt, V, (None,), "one id or (T,)")
+    if prompt.size == 0:
+        raise ValueError(f"{func}: start must hold at least one id")
+    number = isinstance(temperature, (int, float, np.number)) and not isinstance(temperature, bool)
+    if not (number and np.isfinite(temperature) and temperature >= 0):
+        raise ValueError(f"{func}: temperature must be a finite number >= 0, got {temperature!r}")
+    a = _initial_state(func, a0, n_a, 1)
+    # Read the prompt with the core RNN; its last state predicts the first new character.
+    a_prompt, _, _ = rnn_forward(one_hot(prompt[None, :], V), a, parameters)
+    return V, a_prompt[:, :, -1]
+
+
+def _distribution(parameters: dict, a: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(logits / temperature) (V,); at temperature 0, all mass on the argmax."""
+    logits = (parameters["Wya"] @ a + parameters["by"])[:, 0]
+    if temperature == 0:
+        p = np.zeros(logits.shape)
+        p[int(np.argmax(logits))] = 1.0
+        return p
+    return softmax(logits / temperature)
+
+
+def next_char_probabilities(
+    parameters: dict,
+    start: int | Sequence[int],
+    temperature: float = 1.0,
+    a0: np.ndarray | None = None,
+) -> np.ndarray:
+    """The distribution (V,) that sample() draws the character after the prompt from:
+    softmax(logits / temperature), or all mass on the most likely one at temperature 0."""
+    _, a = _read_prompt("next_char_probabilities", parameters, start, temperature, a0)
+    return _distribution(parameters, a, temperature)
+
+
 def sample(
     parameters: dict,
     start: int | Sequence[int],
@@ -279,29 +317,17 @@ def sample(
     Returns the generated ids (length,) (int64), the prompt not included.
     """
     func = "sample"
-    V, n_a = _check_model(func, parameters)
-    prompt = np.atleast_1d(np.asarray(start))
-    _check_ids(func, "start", prompt, V, (None,), "one id or (T,)")
-    if prompt.size == 0:
-        raise ValueError(f"{func}: start must hold at least one id")
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
         raise ValueError(f"{func}: length must be a non-negative integer, got {length!r}")
-    number = isinstance(temperature, (int, float, np.number)) and not isinstance(temperature, bool)
-    if not (number and np.isfinite(temperature) and temperature >= 0):
-        raise ValueError(f"{func}: temperature must be a finite number >= 0, got {temperature!r}")
+    V, a = _read_prompt(func, parameters, start, temperature, a0)
     g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    a = _initial_state(func, a0, n_a, 1)
-
-    # Read the prompt with the core RNN; its last state predicts the first new character.
-    a_prompt, _, _ = rnn_forward(one_hot(prompt[None, :], V), a, parameters)
-    a = a_prompt[:, :, -1]
     out = np.zeros(length, dtype=np.int64)
     for t in range(length):
-        logits = (parameters["Wya"] @ a + parameters["by"])[:, 0]
+        p = _distribution(parameters, a, temperature)
         if temperature == 0:
-            out[t] = int(np.argmax(logits))
-        else:  # inverse-CDF draw from softmax(logits / temperature)
-            cdf = np.cumsum(softmax(logits / temperature))
+            out[t] = int(np.argmax(p))
+        else:  # inverse-CDF draw
+            cdf = np.cumsum(p)
             out[t] = min(int(np.searchsorted(cdf, g.random() * cdf[-1], side="right")), V - 1)
         if t + 1 < length:  # feed the new character back (parameters were checked above)
             xt = np.zeros((V, 1))
