@@ -121,6 +121,15 @@ def test_step_through_matches_the_reference_forward_pass():
         forward_pass.step_through(0)
 
 
+def test_step_through_slider_follows_the_text_length():
+    demo = forward_pass.step_through_demo()
+    demo.controls["t"].value = demo.controls["t"].max
+    short = min(elman.TEST_TEXTS, key=len)
+    demo.controls["text"].value = short
+    assert demo.controls["t"].max == len(short) - 1
+    assert demo.result["t"] == len(short) - 1 and demo.result["text"] == short
+
+
 def test_bptt_terms_sum_to_the_reference_gradient():
     rng = np.random.default_rng(0)
     parameters = bptt.scaled_rnn(1.2)
@@ -365,3 +374,36 @@ def test_demo_rejects_an_unknown_main_control():
         from demos.widget import Demo
         Demo(title="x", controls={"a": widgets.IntSlider()}, main="nope",
              compute=lambda a: a, draw=lambda r: None, figure=BlitFigure())
+
+
+def _allowed_values(control: widgets.ValueWidget) -> list:
+    """Every value a control allows (sliders: every step), a few odd texts for text boxes."""
+    if isinstance(control, widgets.Text):
+        return ["", "...", "ünïcödé 日本語", "word " * 40, control.value]
+    options = getattr(control, "options", None)
+    if options is not None:
+        return [o[1] if isinstance(o, tuple) else o for o in options]
+    count = int(round((control.max - control.min) / control.step)) + 1
+    values = [control.min + k * control.step for k in range(count)]
+    return [int(v) for v in values] if isinstance(control.value, int) else values
+
+
+def test_no_control_value_raises(demo):
+    """Every allowed value of every control, one control at a time, then the corners
+    (each control at its first or last allowed value) together."""
+    for control in demo.controls.values():
+        start = control.value
+        for value in _allowed_values(control):
+            control.value = value  # an exception here fails the test
+            assert demo.image.value[:4] == b"\x89PNG"
+        control.value = start
+    combos = [{}]
+    for name, control in demo.controls.items():
+        allowed = _allowed_values(control)
+        ends = list(dict.fromkeys([allowed[0], allowed[-1]]))
+        combos = [{**combo, name: value} for combo in combos for value in ends]
+    for combo in combos[:64]:
+        for name, value in combo.items():
+            if not demo.controls[name].disabled:
+                demo.controls[name].value = value
+        assert demo.image.value[:4] == b"\x89PNG"

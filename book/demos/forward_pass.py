@@ -40,6 +40,11 @@ def step_through_demo() -> Demo:
         "t": widgets.IntSlider(value=4, min=1, max=T, description="step t"),
         "text": widgets.Dropdown(options=elman.TEST_TEXTS, value=text, description="text"),
     }
+
+    def follow_text(change: dict) -> None:  # a shorter text has fewer steps
+        controls["t"].max = len(change["new"]) - 1  # clamps t if needed
+
+    controls["text"].observe(follow_text, names="value")
     n = len(elman.ALPHABET)
     width = max(len(s) for s in elman.TEST_TEXTS) - 1
     fig = BlitFigure((7.2, 3.2))
