@@ -10,6 +10,7 @@ the CSV.
 
 from __future__ import annotations
 
+import copy
 import csv
 import os
 import shutil
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from mutants.notebook import NOTEBOOK_MUTANTS
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["notation", "forward_pass", "bptt", "vanishing_gradients", "gru_lstm",
                "architectures", "char_lm"]
-STUDENTS = ("solver", "blank")
+STUDENTS = ("solver", "blank")  # every assignment; "mutant" for those in NOTEBOOK_MUTANTS
 
 pytestmark = pytest.mark.grading
 
@@ -46,11 +48,14 @@ def _nbgrader_meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
 
-def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode):
-    """The released notebook as a student who wrote the solutions would hand it in."""
+def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode,
+           replace: dict[str, str] | None = None):
+    """The released notebook as a student who wrote the solutions would hand it in
+    (`replace` swaps in other code for some solution cells, by grade_id)."""
     answers = {_nbgrader_meta(c).get("grade_id"): c.source for c in source.cells
                if _nbgrader_meta(c).get("solution")}
-    out = nbformat.from_dict(release)
+    answers.update(replace or {})
+    out = nbformat.from_dict(copy.deepcopy(release))
     for cell in out.cells:
         meta = _nbgrader_meta(cell)
         if meta.get("solution"):
@@ -71,7 +76,11 @@ def course(tmp_path_factory) -> Path:
     for name in ASSIGNMENTS:
         source = _nb(course / "solutions" / name / f"{name}.ipynb")
         release = _nb(course / "exercises" / name / f"{name}.ipynb")
-        for student, notebook in (("solver", solved(release, source)), ("blank", release)):
+        submissions = [("solver", solved(release, source)), ("blank", release)]
+        if name in NOTEBOOK_MUTANTS:
+            cell, wrong, _, _ = NOTEBOOK_MUTANTS[name]
+            submissions.append(("mutant", solved(release, source, {cell: wrong})))
+        for student, notebook in submissions:
             target = course / "_grading" / "submitted" / student / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)
@@ -132,11 +141,24 @@ def test_feedback_has_scores_and_messages_but_no_hidden_tests(course, name):
             assert "not implemented yet" in html and "hidden checks passed" not in html
 
 
+@pytest.mark.parametrize("name", sorted(NOTEBOOK_MUTANTS))
+def test_mutant_loses_points_in_real_autograde(course, name):
+    _, _, test_cell, fragment = NOTEBOOK_MUTANTS[name]
+    grades = {g[0]: g for g in _grades(course, name, "mutant")}
+    _, _, score, max_score, _ = grades[test_cell]
+    assert score < max_score, f"{name}: the mutant kept all {max_score} points of {test_cell}"
+    full = [g for g in grades.values() if g[1] == "code" and g[2] == g[3]]
+    assert full, f"{name}: the mutant lost every cell, not just the one it breaks"
+    html = (course / "_grading" / "feedback" / "mutant" / name / f"{name}.html").read_text()
+    assert fragment in html.replace("&#39;", "'").replace("&quot;", '"')
+
+
 def test_grades_export_to_csv(course):
     with open(course / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     seen = {(r["assignment"], r["student_id"]) for r in rows}
-    assert seen == {(a, s) for a in ASSIGNMENTS for s in STUDENTS}
+    assert seen == ({(a, s) for a in ASSIGNMENTS for s in STUDENTS}
+                    | {(a, "mutant") for a in NOTEBOOK_MUTANTS})
     for row in rows:
         auto = sum(g[2] for g in _grades(course, row["assignment"], row["student_id"])
                    if g[1] == "code")
