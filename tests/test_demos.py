@@ -205,6 +205,20 @@ def test_memory_cell_keeps_erases_and_reads():
         gru_lstm.memory_cell(5.0, forget="sometimes")
 
 
+def test_gru_unit_keeps_or_replaces():
+    r = gru_lstm.gru_gates(-5.0)
+    previous = np.concatenate([[0.0], r["a"][:-1]])
+    np.testing.assert_allclose(r["a"], r["update"] * r["candidate"]
+                               + (1 - r["update"]) * previous)  # Cho / Ng update rule
+    write = np.array(gru_lstm.GRU_WRITE) == 1
+    assert np.all(np.abs(r["a"] - previous)[~write] < 0.02)  # kept
+    assert np.all(np.abs(r["a"] - r["candidate"])[write] < 0.02)  # replaced
+    always = gru_lstm.gru_gates(4.0)
+    assert np.all(np.abs(always["a"] - always["candidate"]) < 0.05)
+    np.testing.assert_allclose(r["candidate"][write],
+                               np.tanh(2 * np.array(gru_lstm.VALUES))[write], atol=0.01)
+
+
 def test_gated_cells_keep_long_dependencies():
     keep = gru_lstm.input_sensitivity(6.0)["norms"]
     assert keep["LSTM"][0] > 1e4 * keep["RNN"][0]

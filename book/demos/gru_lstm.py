@@ -3,6 +3,9 @@
 - `memory_cell_demo`: one LSTM unit with hand-set weights on a worked example: the
   input says when to write a value, when to erase the memory and when to read it out.
   Slider: the forget-gate bias; dropdowns force any gate open or shut.
+- `gru_gates_demo`: one GRU unit on a similar example: the update gate decides between
+  keeping the state and taking the candidate (forgetting and writing are one decision),
+  the reset gate decides whether the candidate builds on the old state.
 - `long_dependency_demo`: the norm of d a<T> / d x<t> against t for an RNN, a GRU and
   an LSTM with the same random weights' scale. Slider: the gate bias that makes the
   gated cells keep their state (LSTM forget bias +b, GRU update bias -b).
@@ -15,6 +18,7 @@ import numpy as np
 
 from autograder.reference import (
     gru_backward,
+    gru_cell_forward,
     gru_forward,
     init_gru_parameters,
     init_lstm_parameters,
@@ -119,6 +123,78 @@ def memory_cell_demo() -> Demo:
 
     return Demo(title="An LSTM memory cell, gate by gate", controls=controls,
                 main="forget_bias", compute=memory_cell, draw=draw, figure=fig,
+                describe=describe)
+
+
+GRU_WRITE = (1, 0, 0, 1, 0, 0, 1, 0, 1, 0)
+
+
+def gru_gates(update_bias: float, reset_bias: float = -5.0) -> dict:
+    """One GRU unit (Cho/Ng form) on x<t> = (value, write), step by step.
+
+    u = sigmoid(10 write + update_bias): about 1 on write steps (take the candidate),
+    about 0 otherwise (keep the state) when update_bias = -5. The candidate is
+    tanh(r a<t-1> + 2 value): with the reset gate shut (the default) it is the new value
+    alone, so a write replaces the state; open, it builds on the old state.
+    """
+    p = {"Wu": np.array([[0.0, 0.0, 10.0]]), "bu": np.array([[update_bias]]),
+         "Wr": np.zeros((1, 3)), "br": np.array([[reset_bias]]),
+         "Wc": np.array([[1.0, 2.0, 0.0]]), "bc": np.zeros((1, 1))}
+    a = np.zeros((1, 1))
+    rows = {name: [] for name in ("a", "update", "reset", "candidate")}
+    for value, write in zip(VALUES, GRU_WRITE, strict=True):
+        a, cache = gru_cell_forward(np.array([[value], [write]], float), a, p)
+        _, _, ut, rt, cct, _, _ = cache
+        for name, v in (("a", a), ("update", ut), ("reset", rt), ("candidate", cct)):
+            rows[name].append(float(v[0, 0]))
+    return {"update_bias": update_bias, "reset_bias": reset_bias,
+            **{k: np.array(v) for k, v in rows.items()}}
+
+
+def gru_gates_demo() -> Demo:
+    """Slider update-gate bias (and reset-gate bias): the GRU state over time."""
+    controls = {
+        "update_bias": widgets.FloatSlider(value=-5.0, min=-8.0, max=4.0, step=1.5,
+                                           description="update bias"),
+        "reset_bias": widgets.FloatSlider(value=-5.0, min=-5.0, max=5.0, step=2.5,
+                                          description="reset bias"),
+    }
+    T = len(VALUES)
+    steps = np.arange(1, T + 1)
+    fig = BlitFigure((7.2, 3.4))
+    ax, ax_g = fig.fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (2, 1)})
+    ax.set_xlim(0.5, T + 0.5)
+    ax.set_ylim(-1.2, 1.6)
+    ax.axhline(0, color="gray", lw=0.5)
+    for t, (v, w) in enumerate(zip(VALUES, GRU_WRITE, strict=True), start=1):
+        ax.text(t, 1.55, f"{v:+.1f}" + ("\nwrite" if w else ""), ha="center", va="top",
+                fontsize=6.5)
+    (a_line,) = ax.plot([], [], "o-", color="C0", label="state a<t>")
+    (c_line,) = ax.plot([], [], "s:", color="C1", label="candidate c~<t>")
+    ax.legend(fontsize=7, loc="lower left", ncol=2)
+    image = ax_g.imshow(np.zeros((2, T)), cmap="Greens", vmin=0, vmax=1, aspect="auto",
+                        extent=(0.5, T + 0.5, 1.5, -0.5))
+    ax_g.set_yticks(range(2), ("update u", "reset r"), fontsize=7)
+    ax_g.set_xticks(steps)
+    ax_g.set_xlabel("time step t", fontsize=8)
+    fig.fig.tight_layout()
+    fig.animate(a_line, c_line, image)
+
+    def draw(r: dict) -> None:
+        a_line.set_data(steps, r["a"])
+        c_line.set_data(steps, r["candidate"])
+        image.set_data(np.vstack([r["update"], r["reset"]]))
+
+    def describe(r: dict) -> str:
+        kept = 1 - r["update"][np.array(GRU_WRITE) == 0].mean()
+        return (f"Update bias {r['update_bias']:+.1f}, reset bias {r['reset_bias']:+.1f}: "
+                f"on steps without <i>write</i> the unit keeps {100 * kept:.0f}% of its state "
+                "(1 - u); on write steps it takes the candidate. One gate does both jobs: "
+                "what is written replaces what is forgotten, a' = u c~ + (1 - u) a. "
+                f"Final state {r['a'][-1]:+.2f}.")
+
+    return Demo(title="A GRU unit: one gate to keep or replace", controls=controls,
+                main="update_bias", compute=gru_gates, draw=draw, figure=fig,
                 describe=describe)
 
 
