@@ -226,6 +226,8 @@ def test_gated_cells_keep_long_dependencies():
     forget = gru_lstm.input_sensitivity(-2.0)["norms"]
     assert forget["LSTM"][0] < keep["LSTM"][0] * 1e-6
     np.testing.assert_allclose(forget["RNN"], keep["RNN"])  # the gate bias is not the RNN's
+    memory = gru_lstm.input_sensitivity(6.0)["memory"]
+    assert memory["LSTM"] > 1e3 * memory["RNN"] and memory["GRU"] > 1e2 * memory["RNN"]
 
 
 @pytest.mark.parametrize("kind", architectures.KINDS)

@@ -208,25 +208,32 @@ def input_sensitivity(gate_bias: float, seed: int = 0) -> dict:
 
     Batch = n_a copies of one random sequence, upstream gradient = identity at the last
     step, so dx holds the whole Jacobian. LSTM forget bias = +gate_bias, GRU update
-    bias = -gate_bias (u near 0 keeps the old state).
+    bias = -gate_bias (u near 0 keeps the old state). `memory` is how far a<T> moves
+    when the first input is negated: the memory itself, not just its gradient.
     """
     rng = np.random.default_rng(seed + 11)
     x = np.repeat(rng.standard_normal((N_X, 1, T_LONG)), N_A, axis=1)
     a0 = np.zeros((N_A, N_A))
     da = np.zeros((N_A, N_A, T_LONG))
     da[:, :, -1] = np.eye(N_A)
+    flipped = x[:, :1].copy()  # the same sequence with the first input negated
+    flipped[:, :, 0] *= -1
     rnn_p = init_rnn_parameters(N_X, N_A, 1, rng=seed)
-    _, _, caches = rnn_forward(x, a0, rnn_p)
+    a, _, caches = rnn_forward(x, a0, rnn_p)
     curves = {"RNN": rnn_backward(da, caches)["dx"]}
+    memory = {"RNN": a[:, 0, -1] - rnn_forward(flipped, a0[:, :1], rnn_p)[0][:, 0, -1]}
     gru_p = init_gru_parameters(N_X, N_A, rng=seed)
     gru_p["bu"] = np.full((N_A, 1), -float(gate_bias))
-    _, caches = gru_forward(x, a0, gru_p)
+    a, caches = gru_forward(x, a0, gru_p)
     curves["GRU"] = gru_backward(da, caches)["dx"]
+    memory["GRU"] = a[:, 0, -1] - gru_forward(flipped, a0[:, :1], gru_p)[0][:, 0, -1]
     lstm_p = init_lstm_parameters(N_X, N_A, 1, rng=seed, forget_bias=float(gate_bias))
-    _, _, _, caches = lstm_forward(x, a0, lstm_p)
+    a, _, _, caches = lstm_forward(x, a0, lstm_p)
     curves["LSTM"] = lstm_backward(da, caches)["dx"]
+    memory["LSTM"] = a[:, 0, -1] - lstm_forward(flipped, a0[:, :1], lstm_p)[0][:, 0, -1]
     norms = {k: np.linalg.norm(v, axis=(0, 1)) for k, v in curves.items()}
-    return {"gate_bias": gate_bias, "steps": np.arange(1, T_LONG + 1), "norms": norms}
+    return {"gate_bias": gate_bias, "steps": np.arange(1, T_LONG + 1), "norms": norms,
+            "memory": {k: float(np.linalg.norm(v)) for k, v in memory.items()}}
 
 
 def long_dependency_demo() -> Demo:
@@ -255,8 +262,10 @@ def long_dependency_demo() -> Demo:
 
     def describe(r: dict) -> str:
         first = ", ".join(f"{k} {v[0]:.1e}" for k, v in r["norms"].items())
+        memory = ", ".join(f"{k} {v:.1e}" for k, v in r["memory"].items())
         return (f"Gate bias b = {r['gate_bias']:+.0f}. Sensitivity of the last state to the "
-                f"first input: {first}. The RNN's shrinks geometrically; the gated cells "
+                f"first input: {first}. Negating the first input moves the last state by: "
+                f"{memory}. The RNN's sensitivity shrinks geometrically; the gated cells "
                 "add to their memory instead of rewriting it, and with b large (forget gate "
                 "open, update gate shut) the first input is still felt after "
                 f"{T_LONG} steps.")
