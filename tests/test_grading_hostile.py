@@ -238,7 +238,8 @@ def test_integrity_report_flags_the_attacks(graded):
     assert "IPython" in reasons["input_transformer"]
     assert "ctypes" in reasons["segfault"]
     assert "network" in reasons["network"]
-    assert "near-copy" in reasons["kill_everything"]  # shares _honest_rnn_forward with others
+    assert "near-copy of other submissions" in reasons["kill_everything"]  # same code
+    assert "near-copy of the instructor's solution" in reasons["honest_correct"]
     assert "blank" not in reasons and "malformed_json" not in reasons
 
 

@@ -176,8 +176,11 @@ def run_integrity(coursedir, assignment: str, submitted: dict | None = None) -> 
         release_path = root / coursedir.release_directory / assignment / f"{name}.ipynb"
         release = nbformat.read(str(release_path), as_version=4) if release_path.exists() \
             else None
+        solution_path = root / coursedir.source_directory / assignment / f"{name}.ipynb"
+        solution = nbformat.read(str(solution_path), as_version=4) \
+            if solution_path.exists() else None
         report = integrity.scan(name if name == assignment else f"{assignment}-{name}",
-                                subs, release)
+                                subs, release, solution)
         paths.append(integrity.write(report, root / "_grading" / "integrity"))
         flagged.update(report.by_student())
     where = ", ".join(str(p.relative_to(root)) for p in paths) or "(no graded notebooks)"

@@ -25,6 +25,7 @@ import nbformat
 
 SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
 MIN_TOKENS = 25         # functions shorter than this are too small to compare
+PAIR_TOKENS = 120       # two students share at least this many near-identical tokens
 
 SUSPICIOUS_CALLS = {"exec", "eval", "compile", "__import__", "breakpoint", "globals",
                     "setattr", "delattr"}
@@ -177,14 +178,24 @@ def reference_functions() -> dict[str, list[str]]:
     return out
 
 
-def scan(assignment: str, submissions: dict[str, object], release=None) -> Report:
-    """Integrity report over {student: notebook} (notebooks that failed to read: skip)."""
+def scan(assignment: str, submissions: dict[str, object], release=None,
+         solution=None) -> Report:
+    """Integrity report over {student: notebook}. `release` (the released notebook) tells
+    which functions the student wrote; `solution` (the instructor's source notebook) is
+    compared like the reference implementation."""
     report = Report(assignment)
     stub: dict[str, list[str]] = {}
     if release is not None:
         for source in student_cells(release):
             stub.update(functions(source))
-    reference = reference_functions()
+    sources = {name: ("the reference implementation", tokens)
+               for name, tokens in reference_functions().items()}
+    if solution is not None:
+        for cell in solution.cells:
+            if cell.get("cell_type") == "code":
+                for name, tokens in functions(cell.source).items():
+                    sources.setdefault(name + "@solution", ("the instructor's solution",
+                                                            tokens))
     per_student: dict[str, dict[str, list[str]]] = {}
     for student in sorted(submissions):
         nb = submissions[student]
@@ -199,24 +210,50 @@ def scan(assignment: str, submissions: dict[str, object], release=None) -> Repor
         # Only functions the student changed from the released stub count for copying.
         funcs = {k: v for k, v in funcs.items() if len(v) >= MIN_TOKENS and v != stub.get(k)}
         per_student[student] = funcs
+        copied: dict[str, list] = {}
         for name, tokens in funcs.items():
-            if name in reference:
-                score = similarity(tokens, reference[name])
-                if score >= SIMILAR:
-                    report.flags.append(Flag(student, f"{name} is a near-copy of the "
-                                             f"reference implementation ({score:.0%})"))
+            for key in (name, name + "@solution"):
+                if key in sources:
+                    label, theirs = sources[key]
+                    score = similarity(tokens, theirs)
+                    if score >= SIMILAR:
+                        copied.setdefault(label, []).append((name, score, len(tokens)))
+        for label, matched in copied.items():
+            if sum(n for _, _, n in matched) >= PAIR_TOKENS:
+                report.flags.append(Flag(student, f"near-copy of {label}", ", ".join(
+                    f"{name} ({score:.0%})" for name, score, _ in matched)))
     students = sorted(per_student)
+    parent = {s: s for s in students}
+
+    def root(s):
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    shared: dict[str, set] = {}
     for i, first in enumerate(students):
         for second in students[i + 1:]:
+            matched = []
             for name, tokens in per_student[first].items():
                 other = per_student[second].get(name)
-                if other is None:
-                    continue
-                score = similarity(tokens, other)
-                if score >= SIMILAR:
-                    text = f"{name} is a near-copy ({score:.0%}) of"
-                    report.flags.append(Flag(first, f"{text} {second}'s"))
-                    report.flags.append(Flag(second, f"{text} {first}'s"))
+                if other is not None and similarity(tokens, other) >= SIMILAR:
+                    matched.append((name, len(tokens)))
+            # Short functions with one natural solution match by chance; ask for more.
+            if sum(n for _, n in matched) >= PAIR_TOKENS:
+                parent[root(first)] = root(second)
+                for student in (first, second):
+                    shared.setdefault(student, set()).update(name for name, _ in matched)
+    groups: dict[str, list[str]] = {}
+    for student in shared:
+        groups.setdefault(root(student), []).append(student)
+    for members in groups.values():
+        for student in members:
+            others = [m for m in members if m != student]
+            report.flags.append(Flag(
+                student, f"near-copy of other submissions: a group of {len(members)} with "
+                f"near-identical {', '.join(sorted(shared[student]))}",
+                ", ".join(others[:20]) + (" ..." if len(others) > 20 else "")))
     return report
 
 
