@@ -12,6 +12,18 @@ called on them somewhere else; its return value is turned into plain data with
 `to_plain`, or described by `Raised(type, message)` if it raised (an exception instance
 is accepted too); `CHECKS[name].judge(case, output)` gives a `SubResult`. `report()` formats
 the results; `check()` does all three steps in-process and returns the points earned.
+
+A notebook test cell holds only the import and the calls; its last expression is their
+sum, which nbgrader records as the cell's partial credit (the cell's points equal the
+public plus hidden maximum, `CHECKS[name].max_points(part)`):
+
+    from autograder.checks import check
+
+    (check("rnn_cell_forward", rnn_cell_forward, part="public")
+    ### BEGIN HIDDEN TESTS
+     + check("rnn_cell_forward", rnn_cell_forward, part="hidden")
+    ### END HIDDEN TESTS
+    )
 """
 
 from . import architectures, bptt, char_lm, clipping, forward, gates, notation  # noqa: F401  (they register checks)
