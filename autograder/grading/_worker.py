@@ -67,6 +67,11 @@ def setup_mounts(sandbox):
             _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
             _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
         os.close(fd)
+    # Hidden even where the installation above re-exposed it (a non-editable install
+    # puts the course package inside site-packages).
+    for path in sandbox.get("hide_late", []):
+        if os.path.isdir(path):
+            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
     os.makedirs(sandbox["workdir"], exist_ok=True)
     _mount(libc, f"/proc/self/fd/{work_fd}", sandbox["workdir"], None, MS_BIND)
     os.close(work_fd)

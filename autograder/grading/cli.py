@@ -85,7 +85,7 @@ def grade(args) -> int:
               f"{coursedir.submitted_directory}/", file=sys.stderr)
         return 2
     caps = sandbox.capabilities()
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or sandbox.cpus()
     print(f"Grading {total} notebooks of {args.assignment} with {workers} parallel "
           f"sandboxes\n{caps.describe()}", file=sys.stderr)
     bar = ProgressBar(total)

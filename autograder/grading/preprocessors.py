@@ -191,7 +191,7 @@ class _Prefetcher:
 
     @classmethod
     def get(cls, pp: SecureExecute, info: dict) -> _Prefetcher | None:
-        workers = pp.workers or os.cpu_count() or 1
+        workers = pp.workers or sandbox.cpus()
         converter = getattr(pp.parent, "parent", None)
         if workers <= 1 or converter is None or not hasattr(converter, "assignments"):
             return None

@@ -153,6 +153,14 @@ def capabilities(mode: str | None = None) -> Capabilities:
     return caps
 
 
+def cpus() -> int:
+    """CPUs this process may use (not the host's count inside a container)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def sandbox_uid(slot: int) -> int:
     """A uid (and gid) used by nobody else: distinct per grading process and slot, so the
     per-uid process limit and file permissions separate concurrent sandboxes."""
@@ -250,6 +258,7 @@ def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
             "drop_privileges": caps.drop_privileges,
             "uid": uid, "gid": uid,
             "hide": hidden_paths(hide) if caps.namespaces else [],
+            "hide_late": [str(Path(__file__).resolve().parents[1])] if caps.namespaces else [],
             "expose": exposed_paths(),
             "host_workdir": str(workdir),
             "workdir": SANDBOX_WORKDIR if caps.namespaces else str(workdir),
@@ -502,7 +511,8 @@ def _read_step(workdir: Path, index: int) -> StepOutcome:
             raise protocol.ProtocolError("result is not an object")
         blob = _read_untrusted(dir_fd, f"step_{index}.npz", protocol.MAX_ARRAY_BYTES)
         arrays = protocol.load_arrays(blob) if blob else {}
-    except (protocol.ProtocolError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (protocol.ProtocolError, UnicodeDecodeError, json.JSONDecodeError,
+            RecursionError) as error:
         return StepOutcome("crashed", error=f"invalid result written by the sandbox: {error}")
     finally:
         os.close(dir_fd)
