@@ -1,7 +1,10 @@
 """Checks for the architectures assignment: bidirectional and stacked RNNs, one attention
-step. Only the hidden states / context and weights are judged (the caches are free)."""
+step forward and backward. The forward checks judge the hidden states (and the context and
+weights), not the caches; attention_backward takes the reference's cache layout."""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -9,6 +12,7 @@ from autograder import reference as ref
 
 from .compare import compare
 from .core import Case, Check, register
+from .gradients import BackwardCheck, finite_differences
 from .inputs import normal, sizes
 
 
@@ -148,3 +152,34 @@ class AttentionForward(Check):
             return ["each row of alpha (one example) must sum to 1 over the T_x input "
                     "positions: take the softmax over the time axis, not over the batch"]
         return []
+
+
+@register
+class AttentionBackward(BackwardCheck):
+    name = "attention_backward"
+    function = staticmethod(ref.attention_backward)
+    parts = {"ds_prev and dh": ("ds_prev", "dh"), "dWq, dWk and dv": ("dWq", "dWk", "dv"),
+             "dot-product score": ("ds_prev", "dh")}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        n_s, n_h, n_e, m = sizes(r, 4)
+        T = int(r.integers(3, 6))
+        p = {"Wq": normal(r, n_e, n_s), "Wk": normal(r, n_e, n_h), "v": normal(r, n_e, 1)}
+        _, _, cache = ref.attention_forward(normal(r, n_s, m), normal(r, n_h, m, T), p)
+        args = (normal(r, n_h, m), cache)
+        if part == "public":
+            return [Case("shapes and types", 1, args), Case("ds_prev and dh", 1, args),
+                    Case("dWq, dWk and dv", 1, args), Case("finite differences", 1, args)]
+        _, _, dot = ref.attention_forward(normal(r, n_h, m), normal(r, n_h, m, T), None, "dot")
+        return [Case("dot-product score", 1, (normal(r, n_h, m), dot)),
+                Case("finite differences", 1, (normal(r, n_h, m), dot))]
+
+    def numeric(self, case):
+        dcontext, cache = copy.deepcopy(case.args)
+        s_prev, h, _, _, p, score = cache
+        targets = {"ds_prev": s_prev, "dh": h}
+        if score == "additive":
+            targets.update({"dWq": p["Wq"], "dWk": p["Wk"], "dv": p["v"]})
+        return finite_differences(lambda: ref.attention_forward(s_prev, h, p, score)[0],
+                                  targets, dcontext)

@@ -244,6 +244,17 @@ def attention_softmax_over_batch(s_prev, h, parameters, score="additive"):
     return np.einsum("hmt,mt->hm", h, wrong), wrong, None
 
 
+def attention_backward_no_softmax_jacobian(dcontext, cache):
+    """Treats the softmax as if it were the identity: de = alpha * dalpha."""
+    s_prev, h, alpha, pre, p, score = cache
+    dalpha = np.einsum("hm,hmt->mt", dcontext, h)
+    de_wrong = alpha * dalpha
+    dz = p["v"][:, :, None] * de_wrong[None] * (1.0 - pre**2)
+    g = ref.attention_backward(dcontext, cache)
+    g["ds_prev"] = p["Wq"].T @ dz.sum(axis=2)
+    return g
+
+
 # -- char LM -------------------------------------------------------------------------------
 def char_lm_loss_sum(parameters, inputs, targets, a0=None):
     loss, grads, a = ref.char_lm_loss(parameters, inputs, targets, a0)
@@ -334,6 +345,8 @@ MUTANTS = [
     ("attention softmax over the batch", "attention_forward",
      "alpha: softmax over the input positions", "over the time axis",
      attention_softmax_over_batch),
+    ("attention backward without the softmax Jacobian", "attention_backward",
+     "ds_prev and dh", "ds_prev differs", attention_backward_no_softmax_jacobian),
     ("char-LM loss summed over the window", "char_lm_loss", "the loss", "mean per character",
      char_lm_loss_sum),
     ("char-LM dby from the last step only", "char_lm_loss",
