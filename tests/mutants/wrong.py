@@ -182,6 +182,21 @@ def gru_cell_backward_no_direct_path(da_next, cache):
     return g
 
 
+def gru_backward_last_step_parameters(da, caches):
+    """Parameter gradients overwritten at every step instead of summed over time."""
+    cell_caches, x = caches
+    g = {"dx": np.zeros_like(x)}
+    da_later = np.zeros_like(da[:, :, 0])
+    for t in reversed(range(x.shape[2])):
+        step = ref.gru_cell_backward(da[:, :, t] + da_later, cell_caches[t])
+        g["dx"][:, :, t] = step["dxt"]
+        da_later = step["da_prev"]
+        for key in ("dWu", "dbu", "dWr", "dbr", "dWc", "dbc"):
+            g[key] = step[key]  # should be +=
+    g["da0"] = da_later
+    return g
+
+
 def lstm_cell_forward_f_i_swapped(xt, a_prev, c_prev, p):
     q = dict(p)
     q["Wf"], q["Wi"], q["bf"], q["bi"] = p["Wi"], p["Wf"], p["bi"], p["bf"]
@@ -329,6 +344,8 @@ MUTANTS = [
      "u and 1 - u are swapped", gru_cell_forward_update_swapped),
     ("GRU backward without the direct (1 - u) path", "gru_cell_backward", "dxt and da_prev",
      "da_prev differs", gru_cell_backward_no_direct_path),
+    ("GRU parameter gradients not summed over time", "gru_backward",
+     "gradients summed over time", "dWu differs", gru_backward_last_step_parameters),
     ("LSTM forget and input gates swapped", "lstm_cell_forward",
      "gate order (ft, it, cct, ot)", "holds the values of", lstm_cell_forward_f_i_swapped),
     ("LSTM a_next without tanh(c_next)", "lstm_cell_forward", "a_next and yt_pred",
