@@ -1,6 +1,9 @@
-"""Checks for exploding-gradient remedies: the global norm, clipping by value and by norm."""
+"""Checks for the vanishing/exploding-gradients assignment: the global norm, clipping by
+value and by norm, and the ReLU RNN cell (the IRNN's cell) forward and backward."""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -8,7 +11,8 @@ from autograder import reference as ref
 
 from .compare import compare
 from .core import Case, Check, register
-from .inputs import normal, sizes
+from .gradients import BackwardCheck, finite_differences
+from .inputs import normal, rnn_parameters, sizes
 
 
 def _gradients(r: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
@@ -110,4 +114,83 @@ class ClipByNorm(Check):
                and np.allclose(output[k], v) for k, v in clipped.items()):
             return ["that is clipping by value: rescale every gradient by "
                     "max_norm / global_norm instead"]
+        return []
+
+
+# -- the ReLU RNN (IRNN) cell ------------------------------------------------------------------
+
+@register
+class RnnCellForwardRelu(Check):
+    """rnn_cell_forward with an activation argument: "relu" for the IRNN, "tanh" default."""
+
+    name = "rnn_cell_forward_relu"
+    function = staticmethod(ref.rnn_cell_forward)
+    names = ("a_next", "yt_pred", ("cache", ("cache[0] (a_next)", "cache[1] (a_prev)",
+                                              "cache[2] (xt)", "cache[3] (parameters)")))
+    parts = {"relu: max(z, 0)": ("a_next", "yt_pred"), "tanh is still the default":
+             ("a_next", "yt_pred"), "the cache": ("cache",)}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        n_x, n_a, n_y, m = sizes(r, 4)
+        args = (normal(r, n_x, m), normal(r, n_a, m), rnn_parameters(r, n_x, n_a, n_y))
+        relu = {"activation": "relu"}
+        if part == "public":
+            return [Case("shapes and types", 1, args, relu), Case("relu: max(z, 0)", 1, args, relu),
+                    Case("tanh is still the default", 1, args)]
+        return [Case("relu: max(z, 0)", 1, args, relu), Case("the cache", 1, args, relu)]
+
+    def hints(self, case, output, expected):
+        a = output[0] if isinstance(output, (tuple, list)) and output else None
+        if not (isinstance(a, np.ndarray) and a.shape == expected[0].shape
+                and case.kwargs.get("activation") == "relu"):
+            return []
+        xt, a_prev, p = case.args
+        z = p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"]
+        if np.allclose(a, np.abs(z)):
+            return ["that is |z|: relu keeps positive z and sets negative z to 0"]
+        if np.any(a < 0):
+            return ["a_next has negative entries: relu gives max(z, 0)"]
+        return []
+
+
+@register
+class RnnCellBackwardRelu(BackwardCheck):
+    """rnn_cell_backward with activation="relu": the derivative is [a_next > 0]."""
+
+    name = "rnn_cell_backward_relu"
+    function = staticmethod(ref.rnn_cell_backward)
+    parts = {"relu derivative [z > 0]": ("dxt", "da_prev", "dWax", "dWaa", "dba"),
+             "tanh is still the default": ("dxt", "da_prev", "dWax", "dWaa", "dba")}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        n_x, n_a, n_y, m = sizes(r, 4)
+        p = rnn_parameters(r, n_x, n_a, n_y)
+        xt, a_prev = normal(r, n_x, m), normal(r, n_a, m)
+        _, _, relu_cache = ref.rnn_cell_forward(xt, a_prev, p, activation="relu")
+        _, _, tanh_cache = ref.rnn_cell_forward(xt, a_prev, p)
+        da = normal(r, n_a, m)
+        if part == "public":
+            return [Case("shapes and types", 1, (da, relu_cache), {"activation": "relu"}),
+                    Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"})]
+        return [Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"}),
+                Case("tanh is still the default", 1, (da, tanh_cache)),
+                Case("finite differences", 1, (da, relu_cache), {"activation": "relu"})]
+
+    def numeric(self, case):
+        da_next, cache = copy.deepcopy(case.args)
+        _, a_prev, xt, p = cache
+        return finite_differences(
+            lambda: ref.rnn_cell_forward(xt, a_prev, p, activation="relu")[0],
+            {"dxt": xt, "da_prev": a_prev, "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]},
+            da_next)
+
+    def hints(self, case, output, expected):
+        da, cache = case.args
+        if isinstance(output, dict) and isinstance(output.get("dba"), np.ndarray) and \
+                case.kwargs.get("activation") == "relu":
+            tanh_like = (da * (1 - cache[0] ** 2)).sum(axis=1, keepdims=True)
+            if output["dba"].shape == tanh_like.shape and np.allclose(output["dba"], tanh_like):
+                return ["that is the tanh derivative 1 - a**2: for relu use (a_next > 0)"]
         return []

@@ -146,6 +146,17 @@ def clip_by_norm_per_tensor(gradients, max_norm):
     return out
 
 
+def relu_cell_forward_abs(xt, a_prev, p, activation="tanh"):
+    if activation != "relu":
+        return ref.rnn_cell_forward(xt, a_prev, p)
+    a = np.abs(p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"])
+    return a, _softmax0(p["Wya"] @ a + p["by"]), (a, a_prev, xt, p)
+
+
+def relu_cell_backward_tanh_derivative(da_next, cache, activation="tanh"):
+    return ref.rnn_cell_backward(da_next, cache)  # ignores the activation
+
+
 # -- GRU / LSTM ----------------------------------------------------------------------------
 def _gru(xt, a_prev, p, swap_gates=False, reset_after=False, swap_update=False):
     concat = np.concatenate([a_prev, xt])
@@ -335,6 +346,10 @@ MUTANTS = [
      "below -max_value", clip_upper_only),
     ("clipping each gradient by its own norm", "clip_by_norm", "one scale for all gradients",
      "its own norm", clip_by_norm_per_tensor),
+    ("ReLU cell computing |z| instead of max(z, 0)", "rnn_cell_forward_relu",
+     "relu: max(z, 0)", "that is |z|", relu_cell_forward_abs),
+    ("ReLU cell backward with the tanh derivative", "rnn_cell_backward_relu",
+     "relu derivative [z > 0]", "tanh derivative", relu_cell_backward_tanh_derivative),
     ("GRU gates u and r swapped", "gru_cell_forward", "gates u and r (gate order)",
      "holds the values of", gru_cell_forward_gates_swapped),
     ("GRU reset gate after the matrix product", "gru_cell_forward",
