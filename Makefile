@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# nbgrader and jupyter start helper programs (alembic, kernels) by name: use the venv's.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: book test setup lint clean
 
