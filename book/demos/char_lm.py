@@ -26,6 +26,8 @@ from autograder.reference import (
     decode,
     encode,
     init_rnn_parameters,
+    one_hot,
+    rnn_forward,
     sample,
     softmax,
 )
@@ -81,13 +83,9 @@ def trained_model() -> dict:
 def next_char_distribution(parameters: dict, prompt_ids: np.ndarray, temperature: float
                            ) -> np.ndarray:
     """softmax(logits / temperature) for the character after the prompt (argmax at 0)."""
-    a = np.zeros((N_A, 1))
     V = parameters["Wya"].shape[0]
-    for i in prompt_ids:
-        x = np.zeros((V, 1))
-        x[i] = 1.0
-        a = np.tanh(parameters["Waa"] @ a + parameters["Wax"] @ x + parameters["ba"])
-    logits = (parameters["Wya"] @ a + parameters["by"])[:, 0]
+    a, _, _ = rnn_forward(one_hot(prompt_ids[None, :], V), np.zeros((N_A, 1)), parameters)
+    logits = (parameters["Wya"] @ a[:, :, -1] + parameters["by"])[:, 0]
     if temperature == 0:
         p = np.zeros(V)
         p[int(np.argmax(logits))] = 1.0

@@ -3,8 +3,9 @@
 The stream is words of a tiny lexicon in random order, e.g. "manyyearsagoaboy...".
 Inside a word the next letter is predictable; at a word boundary it is not, so a
 trained network's prediction error rises at the start of each word: it has found the
-words without being told where they are. Training uses the reference's forward and
-backward passes (`rnn_forward`, `rnn_backward`), `clip_by_norm` and `adam`.
+words without being told where they are. Training uses the reference: `char_lm_loss`
+(the letter model's loss and gradients, built on `rnn_forward` / `rnn_backward`),
+`clip_by_norm` and `adam`, on random windows of the stream.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from autograder.reference import adam, clip_by_norm, rnn_backward, rnn_forward, softmax
+from autograder.reference import adam, char_lm_loss, clip_by_norm, one_hot, rnn_forward
 
 LEXICON = ("many", "years", "ago", "a", "boy", "and", "girl", "lived", "by", "the", "sea",
            "they", "played", "happily")
@@ -36,31 +37,6 @@ def encode(text: str) -> np.ndarray:
     if unknown:
         raise ValueError(f"encode: letters {unknown} are not in the lexicon's alphabet")
     return np.array([ALPHABET.index(c) for c in text], dtype=int)
-
-
-def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
-    """(n, m, T) one-hot tensor from integer indices (m, T)."""
-    indices = np.atleast_2d(indices)
-    x = np.zeros((n, *indices.shape))
-    np.put_along_axis(x, indices[None], 1.0, axis=0)
-    return x
-
-
-def loss_and_gradients(parameters: dict, inputs: np.ndarray, targets: np.ndarray):
-    """Mean cross-entropy per letter and its gradients ("dWax", ...); inputs, targets (m, T)."""
-    n = len(ALPHABET)
-    x = one_hot(inputs, n)
-    m, T = inputs.shape
-    a0 = np.zeros((parameters["Waa"].shape[0], m))
-    a, y_pred, caches = rnn_forward(x, a0, parameters)
-    y = one_hot(targets, n)
-    loss = -np.sum(y * np.log(y_pred + 1e-12)) / (m * T)
-    dlogits = (y_pred - y) / (m * T)  # softmax + cross-entropy, per step
-    grads = rnn_backward(np.einsum("ya,ymt->amt", parameters["Wya"], dlogits), caches)
-    grads = {"dWax": grads["dWax"], "dWaa": grads["dWaa"], "dba": grads["dba"],
-             "dWya": np.einsum("ymt,amt->ya", dlogits, a),
-             "dby": dlogits.sum(axis=(1, 2))[:, None]}
-    return loss, grads
 
 
 def initial_parameters(seed: int = 0) -> dict:
@@ -86,7 +62,7 @@ def train(seed: int = 0, steps: int = CHECKPOINTS[-1], batch: int = 32, T: int =
     for step in range(1, steps + 1):
         starts = rng.integers(0, len(data) - T - 1, batch)
         window = np.stack([data[s : s + T + 1] for s in starts])
-        loss, grads = loss_and_gradients(parameters, window[:, :-1], window[:, 1:])
+        loss, grads, _ = char_lm_loss(parameters, window[:, :-1], window[:, 1:])
         parameters, state = adam(parameters, clip_by_norm(grads, 5.0), state, learning_rate=lr)
         losses.append(float(loss))
         if step in CHECKPOINTS:
@@ -101,7 +77,7 @@ def surprisal(parameters: dict, text: str) -> dict:
     for letters 2..T, and error[t] = -log p(actual letter t+1) in nats.
     """
     idx = encode(text)
-    x = one_hot(idx[None, :-1], len(ALPHABET))
+    x = one_hot(idx[None, :-1], len(ALPHABET))  # (n_letters, 1, T - 1)
     a, y_pred, _ = rnn_forward(x, np.zeros((parameters["Waa"].shape[0], 1)), parameters)
     p = y_pred[:, 0, :]
     error = -np.log(p[idx[1:], np.arange(len(idx) - 1)])
@@ -121,8 +97,3 @@ def word_starts(text: str) -> list[int]:
         else:
             raise ValueError(f"word_starts: {text[i:]!r} does not start with a lexicon word")
     return starts
-
-
-def next_letter_logits(parameters: dict, a: np.ndarray) -> np.ndarray:
-    """Distribution over the next letter from hidden state a (n_a, 1)."""
-    return softmax(parameters["Wya"] @ a + parameters["by"])
