@@ -183,3 +183,58 @@ class AttentionBackward(BackwardCheck):
             targets.update({"dWq": p["Wq"], "dWk": p["Wk"], "dv": p["v"]})
         return finite_differences(lambda: ref.attention_forward(s_prev, h, p, score)[0],
                                   targets, dcontext)
+
+
+@register
+class BidirectionalRnnBackward(BackwardCheck):
+    name = "bidirectional_rnn_backward"
+    function = staticmethod(ref.bidirectional_rnn_backward)
+    parts = {"forward direction (dWax_f, dWaa_f, dba_f, da0_f)":
+             ("dWax_f", "dWaa_f", "dba_f", "da0_f"),
+             "backward direction (dWax_b, dWaa_b, dba_b, da0_b)":
+             ("dWax_b", "dWaa_b", "dba_b", "da0_b"),
+             "dx from both directions": ("dx",), "merge='sum'": None}
+
+    def make_cases(self, part, rng):
+        r = rng(0)
+        n_x, n_f, n_b, m = sizes(r, 4)
+        T = int(r.integers(3, 6))
+        p = {**_direction(r, n_x, n_f, "f"), **_direction(r, n_x, n_b, "b")}
+        x = normal(r, n_x, m, T)
+        _, caches = ref.bidirectional_rnn_forward(x, normal(r, n_f, m), normal(r, n_b, m), p)
+        args = (normal(r, n_f + n_b, m, T), caches)
+        if part == "public":
+            return [Case("shapes and types", 1, args),
+                    Case("forward direction (dWax_f, dWaa_f, dba_f, da0_f)", 1, args),
+                    Case("backward direction (dWax_b, dWaa_b, dba_b, da0_b)", 1, args),
+                    Case("dx from both directions", 1, args)]
+        ps = {**_direction(r, n_x, n_f, "f"), **_direction(r, n_x, n_f, "b")}
+        _, sum_caches = ref.bidirectional_rnn_forward(x, None, None, ps, merge="sum")
+        return [Case("merge='sum'", 1, (normal(r, n_f, m, T), sum_caches)),
+                Case("finite differences", 1, args)]
+
+    def numeric(self, case):
+        da, caches = copy.deepcopy(case.args)
+        cache_f, cache_b, n_f, n_b, activation, merge = caches
+        x = cache_f[1]
+        a0_f, a0_b = cache_f[0][0][1], cache_b[0][0][1]
+        pf, pb = cache_f[0][0][3], cache_b[0][0][3]
+        p = {"Wax_f": pf["Wax"], "Waa_f": pf["Waa"], "ba_f": pf["ba"],
+             "Wax_b": pb["Wax"], "Waa_b": pb["Waa"], "ba_b": pb["ba"]}
+        targets = {"dx": x, "da0_f": a0_f, "da0_b": a0_b}
+        targets.update({f"d{k}": v for k, v in p.items()})
+        return finite_differences(
+            lambda: ref.bidirectional_rnn_forward(x, a0_f, a0_b, p, activation, merge)[0],
+            targets, da)
+
+    def hints(self, case, output, expected):
+        if case.check.startswith("backward direction") and isinstance(output, dict):
+            da, caches = case.args
+            n_f = caches[2]
+            unflipped = ref.rnn_backward(np.ascontiguousarray(da[n_f:]), caches[1])
+            got = output.get("dWaa_b")
+            if isinstance(got, np.ndarray) and got.shape == unflipped["dWaa"].shape and \
+                    np.allclose(got, unflipped["dWaa"]):
+                return ["the backward RNN ran on the reversed sequence: reverse its upstream "
+                        "gradient in time too (da[n_a_f:, :, ::-1])"]
+        return []

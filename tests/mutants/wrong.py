@@ -257,6 +257,18 @@ def bidirectional_not_flipped_back(x, a0_f, a0_b, parameters, activation="tanh",
     return a, None
 
 
+def bidirectional_backward_not_reversed(da, caches):
+    """Feeds the backward RNN its upstream gradient in forward time order."""
+    cache_f, cache_b, n_f, n_b, activation, merge = caches
+    g_f = ref.rnn_backward(np.ascontiguousarray(da[:n_f]), cache_f)
+    g_b = ref.rnn_backward(np.ascontiguousarray(da[n_f:]), cache_b)
+    grads = {"dx": g_f["dx"] + g_b["dx"][:, :, ::-1], "da0_f": g_f["da0"], "da0_b": g_b["da0"]}
+    for d, g in (("f", g_f), ("b", g_b)):
+        for key in ("Wax", "Waa", "ba"):
+            grads[f"d{key}_{d}"] = g["d" + key]
+    return grads
+
+
 def stacked_ignores_a0(x, a0, parameters):
     a, _ = ref.stacked_rnn_forward(x, None, parameters)
     return a, None
@@ -372,6 +384,9 @@ MUTANTS = [
     ("bidirectional backward states left reversed", "bidirectional_rnn_forward",
      "backward direction reads the sequence from the end", "reversed time order",
      bidirectional_not_flipped_back),
+    ("bidirectional backward gradient not reversed in time", "bidirectional_rnn_backward",
+     "backward direction (dWax_b, dWaa_b, dba_b, da0_b)", "reverse its upstream gradient",
+     bidirectional_backward_not_reversed),
     ("stacked RNN ignores the initial states", "stacked_rnn_forward",
      "three layers, given initial states", "differs", stacked_ignores_a0),
     ("attention softmax over the batch", "attention_forward",
