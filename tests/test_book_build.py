@@ -1,0 +1,177 @@
+"""The book builds with -W and its HTML is self-contained.
+
+The build itself is the `built_book` fixture (conftest.py): `jupyter-book build . -W -n
+--keep-going`, so any Sphinx or notebook warning, or an exception in a chapter's code,
+fails every test here with the build log. The tests then check what the build produced.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+MARKER = "<!-- demos below this line are maintained by the demos engineer -->"
+CHAPTERS = [
+    "01_why_sequences", "02_notation", "03_forward_pass", "04_bptt",
+    "05_vanishing_gradients", "06_gru_lstm", "07_architectures", "08_char_lm_project",
+]
+ASSIGNMENTS = {
+    "02_notation": "notation", "03_forward_pass": "forward_pass", "04_bptt": "bptt",
+    "05_vanishing_gradients": "vanishing_gradients", "06_gru_lstm": "gru_lstm",
+    "07_architectures": "architectures", "08_char_lm_project": "char_lm",
+}
+
+
+def toc_docnames() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+class Assets(HTMLParser):
+    """Collects every URL a page loads by itself (scripts, stylesheets, images, frames)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "audio", "video", "source") and a.get("src"):
+            self.urls.append(a["src"])
+        if tag == "link" and a.get("href") and (a.get("rel") or "") in (
+            "stylesheet", "preload", "modulepreload", "icon"
+        ):
+            self.urls.append(a["href"])
+
+
+def page(built_book: Path, docname: str) -> str:
+    return (built_book / f"{docname}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.book
+def test_every_toc_page_is_built(built_book):
+    for docname in toc_docnames():
+        assert (built_book / f"{docname}.html").is_file(), f"{docname}.html missing"
+    assert (built_book / "index.html").is_file()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("docname", toc_docnames())
+def test_page_loads_nothing_from_another_host(built_book, docname):
+    parser = Assets()
+    parser.feed(page(built_book, docname))
+    remote = [u for u in parser.urls if re.match(r"^(https?:)?//", u)]
+    assert remote == [], f"{docname} loads from other hosts: {remote}"
+    for url in parser.urls:
+        if url.startswith("data:"):
+            continue
+        target = (built_book / docname).parent / url.split("?")[0].split("#")[0]
+        assert target.resolve().is_file(), f"{docname} loads {url}, which was not built"
+
+
+@pytest.mark.book
+def test_mathjax_and_widget_manager_are_served_locally(built_book):
+    static = built_book / "_static"
+    assert (static / "mathjax" / "tex-chtml.js").is_file()
+    assert (static / "vendor" / "require.js").is_file()
+    assert (static / "vendor" / "widgets" / "embed-amd.js").is_file()
+    assert list((static / "vendor" / "widgets").glob("*.woff2")), "widget fonts missing"
+    html = page(built_book, "book/03_forward_pass")
+    assert 'src="../_static/mathjax/tex-chtml.js' in html
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    widget_js = config["sphinx"]["config"]["nb_ipywidgets_js"]
+    assert all(not re.match(r"^(https?:)?//", url) for url in widget_js), widget_js
+    widget_pages = [d for d in toc_docnames() if "widget-state+json" in page(built_book, d)]
+    for docname in widget_pages:
+        assert "_static/vendor/widgets/embed-amd.js" in page(built_book, docname), docname
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_executed_outputs_and_no_errors(built_book, chapter):
+    html = page(built_book, f"book/{chapter}")
+    assert html.count('class="cell_output') >= 1, f"{chapter} has no executed output"
+    assert "Traceback (most recent call last)" not in html
+    assert 'class="output traceback' not in html and 'class="output stderr' not in html
+
+
+@pytest.mark.book
+def test_figures_are_made_at_build_time(built_book):
+    for chapter in ("01_why_sequences", "03_forward_pass", "04_bptt",
+                    "05_vanishing_gradients", "07_architectures", "08_char_lm_project"):
+        images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page(built_book, f"book/{chapter}"))
+        assert images, f"{chapter} has no figure"
+        for src in images:
+            assert (built_book / "book" / src).resolve().stat().st_size > 1000, src
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", list(ASSIGNMENTS))
+def test_chapter_links_its_assignment(built_book, chapter):
+    name = ASSIGNMENTS[chapter]
+    released = ROOT / "exercises" / name / f"{name}.ipynb"
+    html = page(built_book, f"book/{chapter}")
+    if not released.is_file():
+        assert f"{name}.ipynb (not released yet)" in html
+        return
+    links = re.findall(rf'href="(\.\./_downloads/[0-9a-f]+/{name}\.ipynb)"', html)
+    assert links, f"{chapter} does not link exercises/{name}/{name}.ipynb"
+    assert (built_book / "book" / links[0]).resolve().read_bytes() == released.read_bytes()
+
+
+@pytest.mark.book
+def test_launch_buttons_point_at_the_repository(built_book):
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    org_repo = repo.removeprefix("https://github.com/")
+    html = page(built_book, "book/03_forward_pass")
+    assert f"mybinder.org/v2/gh/{org_repo}/main" in html
+    assert f"colab.research.google.com/github/{org_repo}/blob/main/book/03_forward_pass" in html
+    assert "hub/user-redirect/git-pull" in html
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_ends_with_the_demos_section(chapter):
+    text = (BOOK / f"{chapter}.md").read_text(encoding="utf-8")
+    head, sep, tail = text.partition("\n## Interactive demos\n")
+    assert sep, f"{chapter} has no '## Interactive demos' section"
+    assert tail.lstrip("\n").startswith(MARKER), f"{chapter}: the marker must follow the heading"
+    assert "\n## " not in tail, f"{chapter}: 'Interactive demos' must be the last section"
+
+
+def test_assignment_role_links_released_files_and_tolerates_missing_ones(tmp_path):
+    """The {assignment} role in a minimal Sphinx project: a missing notebook is plain
+    text (no warning under -W); once the file appears, a rebuild turns it into a link."""
+    src = tmp_path / "src"
+    (src / "exercises" / "present").mkdir(parents=True)
+    (src / "exercises" / "present" / "present.ipynb").write_text("{}")
+    (src / "conf.py").write_text(
+        f"import sys; sys.path.insert(0, {str(BOOK / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'assignment_links']\n"
+        "exclude_patterns = ['exercises']\n"
+    )
+    (src / "index.md").write_text("# T\n\n{assignment}`present` and {assignment}`later`\n")
+    out = tmp_path / "html"
+
+    def build() -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src), str(out)],
+            capture_output=True, text=True, check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return (out / "index.html").read_text()
+
+    html = build()
+    assert re.search(r'href="_downloads/[0-9a-f]+/present\.ipynb"', html)
+    assert "later.ipynb (not released yet)" in html
+    (src / "exercises" / "later").mkdir()
+    (src / "exercises" / "later" / "later.ipynb").write_text("{}")
+    html = build()
+    assert re.search(r'href="_downloads/[0-9a-f]+/later\.ipynb"', html)
