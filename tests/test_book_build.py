@@ -133,8 +133,8 @@ def test_launch_buttons_point_at_the_repository(built_book):
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     org_repo = repo.removeprefix("https://github.com/")
     html = page(built_book, "book/03_forward_pass")
-    assert f"mybinder.org/v2/gh/{org_repo}/main" in html
-    assert f"colab.research.google.com/github/{org_repo}/blob/main/book/03_forward_pass" in html
+    assert f"mybinder.org/v2/gh/{org_repo}/launch" in html
+    assert f"colab.research.google.com/github/{org_repo}/blob/launch/book/03_forward_pass" in html
     assert "hub/user-redirect/git-pull" in html
 
 
