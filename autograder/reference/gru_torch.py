@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._unroll import backprop_through_time, unroll
 from ._validate import check_array, check_parameters, check_steps, sizes_note
 from .activations import sigmoid
 from .rnn import _check_cell_cache, _check_sequence_caches
@@ -101,14 +102,7 @@ def gru_torch_forward(x: np.ndarray, a0: np.ndarray, parameters: dict) -> tuple[
     n_a = a0.shape[0]
     _check_gru_torch_parameters(func, parameters, n_x, n_a)
 
-    a = np.zeros((n_a, m, T_x))
-    caches = []
-    a_next = a0
-    for t in range(T_x):
-        a_next, cache = _cell_forward(x[:, :, t], a_next, parameters)
-        a[:, :, t] = a_next
-        caches.append(cache)
-    return a, (caches, x)
+    return unroll(_cell_forward, x, a0, parameters)
 
 
 def gru_torch_backward(da: np.ndarray, caches: tuple) -> dict:
@@ -118,17 +112,5 @@ def gru_torch_backward(da: np.ndarray, caches: tuple) -> dict:
     n_x, m, T_x = x.shape
     n_a = cell_caches[0][0].shape[0]
     check_array(func, "da", da, (n_a, m, T_x), "(n_a, m, T_x)")
-    p = cell_caches[0][7]
-
-    grads = {"dx": np.zeros((n_x, m, T_x))}
-    for key in PARAMETER_KEYS:
-        grads["d" + key] = np.zeros(p[key].shape)
-    da_prevt = np.zeros((n_a, m))
-    for t in reversed(range(T_x)):
-        step = _cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
-        grads["dx"][:, :, t] = step["dxt"]
-        da_prevt = step["da_prev"]
-        for key in PARAMETER_KEYS:
-            grads["d" + key] += step["d" + key]
-    grads["da0"] = da_prevt
-    return grads
+    parameters = cell_caches[0][7]
+    return backprop_through_time(_cell_backward, da, cell_caches, x, parameters, PARAMETER_KEYS)
