@@ -20,10 +20,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 setup: $(BIN)/jupyter-book node_modules/.package-lock.json
 
-book: setup
+# jupyter-cache keys a chapter on its own code cells only: when the library code the
+# chapters run (the reference, the demos) changes, drop the executed results so that
+# every chapter runs again.
+LIBRARY := $(shell find autograder book/demos -name '*.py' 2>/dev/null)
+_build/.library-stamp: $(LIBRARY)
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute
+	mkdir -p _build && touch $@
+
+book: setup _build/.library-stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: setup
+test: setup _build/.library-stamp
 	$(BIN)/python -m pytest
 
 lint: setup
