@@ -410,3 +410,17 @@ def test_no_control_value_raises(demo):
             if not demo.controls[name].disabled:
                 demo.controls[name].value = value
         assert demo.image.value[:4] == b"\x89PNG"
+
+
+def test_show_gives_jupyter_the_widget_and_the_book_the_frames(monkeypatch):
+    import IPython.display
+    from demos.static import show
+    from demos.why_sequences import parameter_count_demo
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    show(parameter_count_demo())
+    [(bundle, raw)] = shown
+    assert raw
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+    assert 'class="demo-frames-slider"' in bundle["text/html"]

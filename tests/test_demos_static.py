@@ -53,3 +53,12 @@ def test_static_demo_sliders_change_the_figure(built_book, offline_page, chapter
     check_demo_frames(offline_page.page, html_file)
     assert not offline_page.page_errors, offline_page.page_errors
     assert not offline_page.blocked, f"the page tried to leave the machine: {offline_page.blocked}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_static_pages_show_frames_not_dead_widgets(built_book, chapter):
+    """A page read without a kernel shows each demo's frames, never a widget whose controls
+    could not answer (in Jupyter the same output shows the live widget: test_demos.py)."""
+    page = (built_book / "book" / f"{chapter}.html").read_text()
+    assert "demo-frames-slider" in page
+    assert "application/vnd.jupyter.widget-view+json" not in page

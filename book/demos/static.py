@@ -4,7 +4,10 @@
 the caption of each, and returns one self-contained HTML block: a range input, an
 `<img>` and a caption, switched by a few lines of inline JavaScript. Images are inline
 `data:` URIs, so the block needs no kernel, no network and no other file.
-`show(demo)` displays the live widget and, below it, these frames.
+`show(demo)` displays one output that carries both: Jupyter (a live kernel) renders the
+widget, while the static book prefers the output's HTML, the frames
+(`nb_mime_priority_overrides` in `_config.yml`), so that every control a reader sees on
+a page works.
 """
 
 from __future__ import annotations
@@ -104,8 +107,9 @@ def frames_html(demo: Demo) -> str:
 
 
 def show(demo: Demo) -> None:
-    """Display the live widget and, below it, its precomputed frames."""
-    from IPython.display import HTML, display
+    """Display the demo: the live widget in Jupyter, its precomputed frames in the book."""
+    from IPython.display import display
 
-    display(demo)
-    display(HTML(frames_html(demo)))
+    bundle = dict(demo._repr_mimebundle_() or {})
+    bundle["text/html"] = frames_html(demo)
+    display(bundle, raw=True)
