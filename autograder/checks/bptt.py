@@ -12,7 +12,7 @@ from autograder import reference as ref
 from .compare import compare
 from .core import Case, Check, register
 from .gradients import BackwardCheck, finite_differences
-from .inputs import normal, rnn_parameters, sizes
+from .inputs import last_step_only, normal, rnn_parameters, sizes
 
 
 def _cell_inputs(r: np.random.Generator, n_x: int, n_a: int, n_y: int, m: int):
@@ -83,8 +83,7 @@ class RnnBackward(BackwardCheck):
         x, a0 = normal(r, n_x, m, T), normal(r, n_a, m)
         _, _, caches = ref.rnn_forward(x, a0, p)
         da = normal(r, n_a, m, T)
-        last_only = np.zeros_like(da)
-        last_only[:, :, -1] = da[:, :, -1]
+        last_only = last_step_only(da)
         _, _, one = ref.rnn_forward(x[:, :, :1].copy(), a0, p)
         if part == "public":
             return [

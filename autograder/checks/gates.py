@@ -10,7 +10,7 @@ from autograder import reference as ref
 
 from .core import Case, Check, register
 from .gradients import BackwardCheck, finite_differences
-from .inputs import gated_parameters, normal, sizes
+from .inputs import gated_parameters, last_step_only, normal, sizes
 
 GRU_CACHE = ("cache[0] (a_next)", "cache[1] (a_prev)", "cache[2] (ut)", "cache[3] (rt)",
              "cache[4] (cct)", "cache[5] (xt)", "cache[6] (parameters)")
@@ -43,6 +43,15 @@ def _cache_of(output: object, index: int) -> object:
 
 
 # -- GRU --------------------------------------------------------------------------------
+
+def _sequence_backward_cases(part: str, da: np.ndarray, caches: tuple) -> list[Case]:
+    """The cases of a gated sequence's backward check, from one upstream gradient da."""
+    if part == "public":
+        return [Case("shapes and types", 1, (da, caches)),
+                Case("gradient from later steps", 1, (last_step_only(da), caches)),
+                Case("gradients summed over time", 1, (da, caches))]
+    return [Case("finite differences", 1, (da, caches))]
+
 
 def _gru_inputs(r, n_x, n_a, m):
     return normal(r, n_x, m), normal(r, n_a, m), gated_parameters(r, "urc", n_x, n_a)
@@ -167,14 +176,7 @@ class GruBackward(BackwardCheck):
         T = int(r.integers(3, 5))
         p = gated_parameters(r, "urc", n_x, n_a)
         _, caches = ref.gru_forward(normal(r, n_x, m, T), normal(r, n_a, m), p)
-        da = normal(r, n_a, m, T)
-        last = np.zeros_like(da)
-        last[:, :, -1] = da[:, :, -1]
-        if part == "public":
-            return [Case("shapes and types", 1, (da, caches)),
-                    Case("gradient from later steps", 1, (last, caches)),
-                    Case("gradients summed over time", 1, (da, caches))]
-        return [Case("finite differences", 1, (da, caches))]
+        return _sequence_backward_cases(part, normal(r, n_a, m, T), caches)
 
     def numeric(self, case):
         da, (cell_caches, x) = copy.deepcopy(case.args)
@@ -308,14 +310,7 @@ class LstmBackward(BackwardCheck):
         p = gated_parameters(r, "fico", n_x, n_a, n_y)
         *_, caches = ref.lstm_forward(normal(r, n_x, m, T), normal(r, n_a, m), p,
                                       normal(r, n_a, m))
-        da = normal(r, n_a, m, T)
-        last = np.zeros_like(da)
-        last[:, :, -1] = da[:, :, -1]
-        if part == "public":
-            return [Case("shapes and types", 1, (da, caches)),
-                    Case("gradient from later steps", 1, (last, caches)),
-                    Case("gradients summed over time", 1, (da, caches))]
-        return [Case("finite differences", 1, (da, caches))]
+        return _sequence_backward_cases(part, normal(r, n_a, m, T), caches)
 
     def numeric(self, case):
         da, (cell_caches, x) = copy.deepcopy(case.args)

@@ -48,3 +48,11 @@ def zeroed(parameters: dict, *keys: str) -> dict:
     for key in keys:
         out[key] = np.zeros_like(out[key])
     return out
+
+
+def last_step_only(da: np.ndarray) -> np.ndarray:
+    """da (n_a, m, T) kept on the last step only, zeros before it: every gradient that
+    reaches an earlier step must then have flowed back through a_prev."""
+    last = np.zeros_like(da)
+    last[:, :, -1] = da[:, :, -1]
+    return last
