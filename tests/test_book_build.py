@@ -176,3 +176,30 @@ def test_assignment_role_links_released_files_and_tolerates_missing_ones(tmp_pat
     (src / "exercises" / "later" / "later.ipynb").write_text("{}")
     html = build()
     assert re.search(r'href="_downloads/[0-9a-f]+/later\.ipynb"', html)
+
+
+def test_widget_manager_loads_only_where_a_widget_is_shown():
+    """A page that renders a widget view keeps the widget state and the local manager;
+    a page that shows none (the demos show their frames) downloads neither."""
+    sys.path.insert(0, str(BOOK / "_ext"))
+    from types import SimpleNamespace
+
+    from offline_assets import WIDGET_STATE, WIDGET_VIEW, drop_unused_widget_manager
+    from sphinx.builders.html._assets import _JavaScript
+
+    widget_js = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"][
+        "nb_ipywidgets_js"
+    ]
+    app = SimpleNamespace(config=SimpleNamespace(nb_ipywidgets_js=widget_js))
+
+    def scripts():
+        return [_JavaScript("_static/doctools.js"), _JavaScript(None, type=WIDGET_STATE)] + [
+            _JavaScript(f"_static/{path}") for path in widget_js
+        ]
+
+    with_view = {"script_files": scripts(), "body": f'<script type="{WIDGET_VIEW}">'}
+    drop_unused_widget_manager(app, "p", "page.html", with_view, None)
+    assert len(with_view["script_files"]) == 2 + len(widget_js)
+    without = {"script_files": scripts(), "body": "<p>frames only</p>"}
+    drop_unused_widget_manager(app, "p", "page.html", without, None)
+    assert [str(s.filename) for s in without["script_files"]] == ["_static/doctools.js"]

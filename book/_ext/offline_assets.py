@@ -93,8 +93,33 @@ def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> Non
         context["default_mode"] = "auto"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def drop_unused_widget_manager(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Load the widget state and manager only on a page that shows a widget view.
+
+    myst-nb adds them whenever the notebook saved widget state; the demos show their
+    precomputed frames on the static page instead, so most pages would download
+    several MB of JavaScript to render nothing.
+    """
+    scripts = context.get("script_files")
+    if not scripts or WIDGET_VIEW in context.get("body", ""):
+        return
+    widget_js = set(app.config.nb_ipywidgets_js)  # paths relative to _static/
+
+    def is_widget_script(script) -> bool:
+        filename = str(getattr(script, "filename", script) or "").removeprefix("_static/")
+        kind = getattr(script, "attributes", {}).get("type")
+        return filename in widget_js or kind == WIDGET_STATE
+
+    scripts[:] = [script for script in scripts if not is_widget_script(script)]
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", check_installed)
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", drop_unused_widget_manager, priority=900)
     app.connect("build-finished", copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
