@@ -28,8 +28,12 @@ public plus hidden maximum, `CHECKS[name].max_points(part)`):
 
 from . import architectures, bptt, char_lm, clipping, forward, gates, notation  # noqa: F401  (they register checks)
 from .compare import Tol
-from .core import CHECKS, PARTS, Case, Check, SubResult, check, report, run_case
+from .computed import ComputedSource
+from .core import CHECKS, PARTS, Case, Check, SubResult, check, report, run_case, use_source
 from .plain import Raised, to_plain
+from .seeds import set_secret
+
+use_source(ComputedSource())
 
 __all__ = ["CHECKS", "PARTS", "Case", "Check", "Raised", "SubResult", "Tol", "check",
-           "report", "run_case", "to_plain"]
+           "report", "run_case", "set_secret", "to_plain"]

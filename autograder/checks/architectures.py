@@ -227,14 +227,17 @@ class BidirectionalRnnBackward(BackwardCheck):
             lambda: ref.bidirectional_rnn_forward(x, a0_f, a0_b, p, activation, merge)[0],
             targets, da)
 
+    def derive_unflipped_dWaa_b(self, case):
+        """dWaa_b if the backward RNN's upstream gradient is not reversed in time."""
+        da, caches = case.args
+        return ref.rnn_backward(np.ascontiguousarray(da[caches[2]:]), caches[1])["dWaa"]
+
     def hints(self, case, output, expected):
         if case.check.startswith("backward direction") and isinstance(output, dict):
-            da, caches = case.args
-            n_f = caches[2]
-            unflipped = ref.rnn_backward(np.ascontiguousarray(da[n_f:]), caches[1])
+            unflipped = self.derived(case, "unflipped_dWaa_b")
             got = output.get("dWaa_b")
-            if isinstance(got, np.ndarray) and got.shape == unflipped["dWaa"].shape and \
-                    np.allclose(got, unflipped["dWaa"]):
+            if isinstance(got, np.ndarray) and got.shape == unflipped.shape and \
+                    np.allclose(got, unflipped):
                 return ["the backward RNN ran on the reversed sequence: reverse its upstream "
                         "gradient in time too (da[n_a_f:, :, ::-1])"]
         return []

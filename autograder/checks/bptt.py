@@ -107,10 +107,14 @@ class RnnBackward(BackwardCheck):
             lambda: ref.rnn_forward(x, a0, p)[0],
             {"dx": x, "da0": a0, "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]}, da)
 
+    def derive_step_gradients(self, case):
+        """The reference's per-step contributions to dWax, dWaa, dba (for hints)."""
+        return [{k: g[k] for k in ("dWax", "dWaa", "dba")}
+                for g in _step_parameter_gradients(*case.args)]
+
     def hints(self, case, output, expected):
         if not isinstance(output, dict):
             return []
-        da, caches = case.args
         hints = []
         dx = output.get("dx")
         exp_dx = expected["dx"]
@@ -120,7 +124,7 @@ class RnnBackward(BackwardCheck):
                          "t+1 (da_prev) must be added to da[:, :, t]")
         if case.check != "gradients summed over time":
             return hints
-        steps = _step_parameter_gradients(da, caches)
+        steps = self.derived(case, "step_gradients")
         for key in ("dWax", "dWaa", "dba"):
             got = output.get(key)
             if not isinstance(got, np.ndarray) or got.shape != expected[key].shape:

@@ -3,6 +3,13 @@
 A check is split in three steps so that secure grading never trusts student objects:
 make inputs (`Check.cases`, trusted, plain data), call the student's function (in the
 student's process or a sandbox), judge the plain output (`Check.judge`, trusted).
+
+This module is shared: it is copied into the student package `rnn_checks` at release.
+Cases and reference-derived values come from a `Source`: the instructor's package
+computes them from the reference (`autograder.checks.computed`), the student package
+reads the public ones recorded at release (`recorded.py`). A judge or hint uses only the
+case, the student's plain output, `self.expected(case)`, `self.derived(case, key)` and
+plain numpy; it never imports or calls the reference.
 """
 
 from __future__ import annotations
@@ -11,7 +18,6 @@ import contextlib
 import copy
 import io
 import warnings
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,12 +31,15 @@ PARTS = ("public", "hidden")
 
 @dataclass(frozen=True)
 class Case:
-    """One named sub-check on one input. args/kwargs hold plain data only."""
+    """One named sub-check on one input. Every field holds plain data only (the student
+    package records public cases field by field). `key` names the case for recorded
+    values ("<check>|<part>|<index>"); the source sets it."""
 
     check: str
     points: float
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    key: str = ""
 
 
 @dataclass
@@ -42,10 +51,45 @@ class SubResult:
     message: str
 
 
+class Source:
+    """Where a check's cases and its reference-derived values come from."""
+
+    def cases(self, check: Check, part: str) -> list[Case]:
+        raise NotImplementedError
+
+    def derived(self, check: Check, case: Case, key: str) -> object:
+        raise NotImplementedError
+
+    def max_points(self, check: Check, part: str) -> float:
+        return float(sum(case.points for case in self.cases(check, part)))
+
+
+_SOURCE: list[Source] = []
+
+
+def use_source(source: Source) -> None:
+    """Set where every check gets its cases and expected values (done by the package)."""
+    _SOURCE[:] = [source]
+
+
+def _source() -> Source:
+    if not _SOURCE:
+        raise RuntimeError("no source of cases: import the checks through their package")
+    return _SOURCE[0]
+
+
+# Members of a Check that only the instructor's package has (they use the reference or
+# make hidden inputs); the student package is built without them.
+INSTRUCTOR_MEMBERS = ("function", "make_cases", "numeric")
+DERIVE = "derive_"  # derive_<key>(case): a reference-derived value, recorded at release
+
+
 class Check:
     """One graded function. Subclasses set `name`, `function` (the reference), `names`
     (labels of a tuple output), and write `make_cases(part, rng)`; a sub-check named in a
-    Case is judged by the method in `judges` (default: compare the parts in `parts`)."""
+    Case is judged by the method `judge_<sub-check>` (default: compare the parts named in
+    `parts`). A value a judge or hint needs from the reference beyond the expected output
+    is written as `derive_<key>(self, case)` and read with `self.derived(case, key)`."""
 
     name: str = ""
     function: Callable | None = None   # the reference implementation
@@ -59,19 +103,20 @@ class Check:
         """The deterministic list of cases for `part` ("public" or "hidden")."""
         if part not in PARTS:
             raise ValueError(f"{self.name}: part must be 'public' or 'hidden', got {part!r}")
-        return self.make_cases(part, lambda i: rng_for(self.name, part, i))
-
-    def make_cases(self, part: str, rng: Callable[[int], np.random.Generator]) -> list[Case]:
-        raise NotImplementedError
+        return _source().cases(self, part)
 
     def max_points(self, part: str) -> float:
-        return float(sum(case.points for case in self.cases(part)))
+        return _source().max_points(self, part)
 
     # -- judging -----------------------------------------------------------------------
     def expected(self, case: Case) -> object:
         """The reference's output on the case, as plain data."""
-        args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-        return to_plain(self.function(*args, **kwargs))
+        return self.derived(case, "expected")
+
+    def derived(self, case: Case, key: str) -> object:
+        """A reference-derived value for the case: "expected", or what `derive_<key>`
+        gives (computed in the instructor's package, recorded in the student's)."""
+        return _source().derived(self, case, key)
 
     def judge(self, case: Case, output: object) -> SubResult:
         """Judge the plain `output` of the student's function (or a `Raised`) on `case`."""
@@ -141,11 +186,6 @@ def _ident(check_name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in check_name)
 
 
-def rng_for(name: str, part: str, index: int) -> np.random.Generator:
-    """A generator seeded from the check's name, the part and the case number."""
-    return np.random.default_rng(zlib.crc32(f"{name}|{part}|{index}".encode()))
-
-
 @contextlib.contextmanager
 def _quiet():
     """Silence numpy warnings and stderr: nbgrader scores a cell that wrote to stderr as 0."""
@@ -182,6 +222,9 @@ def report(name: str, part: str, results: list[SubResult]) -> str:
     earned = sum(r.points for r in results)
     total = sum(r.max_points for r in results)
     lines = [f"{name}: {part} checks, {_num(earned)} / {_num(total)} points"]
+    if part == "public" and name in CHECKS:
+        lines[0] += (f" (and {_num(CHECKS[name].max_points('hidden'))} points of hidden "
+                     "checks at grading)")
     width = max((len(r.check) for r in results), default=0)
     for r in results:
         mark = "PASS" if r.passed else "FAIL"

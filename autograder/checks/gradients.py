@@ -34,5 +34,8 @@ class BackwardCheck(Check):
         """Finite-difference gradients for the case (keys as in the function's output)."""
         raise NotImplementedError
 
+    def derive_numeric(self, case: Case) -> dict[str, np.ndarray]:
+        return self.numeric(case)
+
     def judge_finite_differences(self, case: Case, output: object) -> list[str]:
-        return gradient_problems(output, self.numeric(case))
+        return gradient_problems(output, self.derived(case, "numeric"))

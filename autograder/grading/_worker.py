@@ -208,23 +208,28 @@ def run_calls(step, shell, inputs, np):
 
 
 def install_check_stub():
-    """`from autograder.checks import check` in a student's own cell keeps working (the
-    course package itself is hidden): the stub does nothing; grading runs the real checks
-    in the trusted process. Everything else under `autograder` stays unimportable."""
+    """`from autograder.checks import check` and `import rnn_checks` (the student package,
+    which the setup cell imports) in a student's own cell keep working (the course
+    packages are hidden): the stubs do nothing; grading runs the real checks in the
+    trusted process. Everything else under `autograder` stays unimportable."""
+    import importlib.machinery
     import types
 
     package = types.ModuleType("autograder")
     package.__path__ = []
     checks = types.ModuleType("autograder.checks")
+    student = types.ModuleType("rnn_checks")
 
     def check(name, fn, part="public"):
         print(f"(check {name!r}: run by the grader, not inside the sandbox)")
         return 0.0
 
-    checks.check = check
+    checks.check = student.check = check
     package.checks = checks
     sys.modules["autograder"] = package
     sys.modules["autograder.checks"] = checks
+    student.__spec__ = importlib.machinery.ModuleSpec("rnn_checks", None)
+    sys.modules["rnn_checks"] = student
 
 
 def main():

@@ -1,6 +1,8 @@
 """Read a test cell's (trusted) source: which checks it calls, on which student functions.
 
-A test cell may contain only `from autograder.checks import check`, calls
+A test cell may contain only `from autograder.checks import check` or
+`from rnn_checks import check` (the student package; either way grading runs the trusted
+instructor checks, `autograder.checks.CHECKS`), calls
 `check("<check name>", <function name>, part="public"|"hidden")`, sums of such calls,
 assignments of them to a name, and numbers. Anything else is refused: secure grading
 never runs test-cell code, it re-creates the calls from this description.
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+
+CHECK_MODULES = ("autograder.checks", "rnn_checks")
 
 
 class TestCellError(ValueError):
@@ -34,11 +38,12 @@ def parse_test_cell(source: str) -> list[CheckCall]:
     calls: list[CheckCall] = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom):
-            if stmt.module == "autograder.checks" and [(a.name, a.asname) for a in stmt.names] \
-                    == [("check", None)]:
+            if stmt.module in CHECK_MODULES and stmt.level == 0 \
+                    and [(a.name, a.asname) for a in stmt.names] == [("check", None)]:
                 continue
-            raise TestCellError(f"line {stmt.lineno}: only `from autograder.checks import "
-                                "check` may be imported in a test cell")
+            raise TestCellError(f"line {stmt.lineno}: only `from rnn_checks import check` or "
+                                "`from autograder.checks import check` may be imported in a "
+                                "test cell")
         if isinstance(stmt, ast.Expr):
             _collect(stmt.value, calls)
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
