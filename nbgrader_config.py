@@ -56,6 +56,10 @@ c.SecureExecute.problem_timeout = 60.0     # seconds per test cell (one graded f
 c.SecureExecute.submission_timeout = 300.0  # seconds per notebook
 c.SecureExecute.memory_mb = 2048
 c.SecureExecute.workers = 0                # parallel sandboxes; 0 = one per CPU
+# Hidden cases are seeded from the course secret with a keyed hash, so that answers
+# precomputed from the public code match nothing. Export RNN_COURSE_SECRET before grading,
+# or set c.SecureExecute.course_secret in a config file outside this repository (e.g.
+# ~/.jupyter/nbgrader_config.py). Without one, grading warns loudly (log and summary).
 # Feedback shows scores and check messages, never the hidden tests.
 c.GenerateFeedback.preprocessors = [
     _NBG + "GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

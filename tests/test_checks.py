@@ -220,9 +220,9 @@ def _check_calls(expr):
     assert isinstance(expr, ast.Call) and getattr(expr.func, "id", None) == "check", \
         ast.dump(expr)
     name, fn = expr.args
-    (part,) = expr.keywords
-    assert part.arg == "part" and isinstance(fn, ast.Name)
-    return [(name.value, fn.id, part.value.value)]
+    assert all(k.arg == "part" for k in expr.keywords) and isinstance(fn, ast.Name)
+    part = expr.keywords[0].value.value if expr.keywords else "public"
+    return [(name.value, fn.id, part)]
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -232,9 +232,12 @@ def test_source_notebook_follows_the_contract(name):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, "stored outputs"
-            if not _meta(cell).get("grade"):
+            if not _meta(cell).get("grade") and _meta(cell).get("grade_id") != "setup":
                 defined |= {n.name for n in ast.parse(cell.source).body
                             if isinstance(n, ast.FunctionDef)}
+    setup = [c for c in nb.cells if _meta(c).get("grade_id") == "setup"]
+    assert len(setup) == 1 and _meta(setup[0])["locked"] and "import rnn_checks" in \
+        setup[0].source and nb.cells.index(setup[0]) == 1, "one locked setup cell at the top"
     tests = [c for c in nb.cells if _meta(c).get("grade") and c.cell_type == "code"]
     manual = [c for c in nb.cells if _meta(c).get("grade") and c.cell_type == "markdown"]
     solutions = [c for c in nb.cells if _meta(c).get("solution") and c.cell_type == "code"]
@@ -243,18 +246,24 @@ def test_source_notebook_follows_the_contract(name):
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
     for cell in manual:
         assert _meta(cell)["points"] > 0 and _meta(cell)["solution"]
+    public_cells = [c for c in tests if not _meta(c)["grade_id"].endswith("_hidden")]
     for cell in tests:
         meta = _meta(cell)
         assert meta["locked"] and meta["points"] > 0
-        tree = ast.parse(cell.source)
-        imp, last = tree.body
-        assert isinstance(imp, ast.ImportFrom) and imp.module == "autograder.checks"
+        hidden_cell = meta["grade_id"].endswith("_hidden")
+        imp, *rest = ast.parse(cell.source).body
+        # public checks from the student package; hidden ones from the instructor's
+        assert isinstance(imp, ast.ImportFrom) and imp.module == (
+            "autograder.checks" if hidden_cell else "rnn_checks")
         assert [a.name for a in imp.names] == ["check"]
-        calls = _check_calls(last.value)
-        assert [c[2] for c in calls] == ["public", "hidden"]
-        hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*)### END HIDDEN TESTS", cell.source,
-                           re.S).group(1)
-        assert 'part="hidden"' in hidden and 'part="public"' not in hidden
+        calls = [c for stmt in rest for c in _check_calls(stmt.value)]
+        assert calls and {c[2] for c in calls} == {"hidden" if hidden_cell else "public"}
+        if hidden_cell:
+            hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*)### END HIDDEN TESTS",
+                               cell.source, re.S).group(1)
+            assert 'part="hidden"' in hidden and "import" in hidden
+            partner = meta["grade_id"][: -len("_hidden")]
+            assert any(_meta(c)["grade_id"] == partner for c in public_cells)
         total = 0.0
         for check_name, fn, part in calls:
             assert check_name in CHECKS and fn in defined

@@ -124,6 +124,10 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
                      f"{statistics.median(values):g}, full marks {sum(v >= most for v in values)}"
                      f", zero {sum(v == 0 for v in values)}")
     attention = []
+    if any("NO COURSE SECRET" in meta.get("result", {}).get("hidden_seeds", "")
+           for student in submitted for meta in _grading_meta(coursedir, assignment, student)):
+        lines.append("  WARNING: graded WITHOUT a course secret: the hidden cases came from "
+                     "public seeds (set RNN_COURSE_SECRET; README, 'Grading safely')")
     for student in sorted(submitted):
         if student not in totals:
             attention.append(f"    {student}: NOT GRADED (see the nbgrader log above)")

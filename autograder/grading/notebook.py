@@ -193,9 +193,12 @@ def grade_notebook(nb, limits: sandbox.Limits | None = None, slot: int = 0,
         outcome = result.steps[problem.step] if result and problem.step is not None else None
         judge(problem, outcome)
     write_outputs(nb, job, result)
+    from autograder.checks import seeds
+
     caps = sandbox.capabilities()
     summary = {
         "sandbox": caps.describe(),
+        "hidden_seeds": "course secret" if seeds.secret() else "public (NO COURSE SECRET)",
         "seconds": round(result.seconds, 3) if result else 0.0,
         "problems": {p.grade_id: {"score": p.score, "max_points": p.max_points,
                                   "status": p.status, "error": p.error}

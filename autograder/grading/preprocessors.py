@@ -33,10 +33,15 @@ from nbgrader.preprocessors import (
 )
 from traitlets import Float, Integer, List, Unicode
 
+from autograder.checks import seeds
 from autograder.grading import notebook as grading_notebook
 from autograder.grading import sandbox
 
 META = grading_notebook.META
+NO_SECRET = ("NO COURSE SECRET: the hidden cases are seeded from public code, so a student "
+             "could precompute their answers. Set the environment variable "
+             f"{seeds.ENV} or c.SecureExecute.course_secret (README, 'Grading safely').")
+_warned_no_secret: list = []
 # Called as listener(student, notebook, summary) after each graded notebook (progress bar).
 progress_listeners: list = []
 
@@ -130,6 +135,18 @@ class SecureExecute(NbGraderPreprocessor):
     workers = Integer(0, help="Parallel sandboxes (0: number of CPUs)").tag(config=True)
     hidden_paths = List(Unicode(), help="Extra paths the sandbox must not see").tag(
         config=True)
+    course_secret = Unicode("", help="Secret that seeds the hidden cases (else the "
+                            "environment variable RNN_COURSE_SECRET)").tag(config=True)
+
+    def use_secret(self) -> bool:
+        """Seed hidden cases from the course secret; warn loudly (once) without one."""
+        seeds.set_secret(self.course_secret or None)
+        if seeds.secret():
+            return True
+        if not _warned_no_secret:
+            _warned_no_secret.append(True)
+            self.log.warning(NO_SECRET)
+        return False
 
     def limits(self) -> sandbox.Limits:
         return sandbox.Limits(memory_mb=self.memory_mb, processes=self.processes,
@@ -160,6 +177,7 @@ class SecureExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
+        self.use_secret()
         hide = self._hide()
         pool = _Prefetcher.get(self, info)
         files = self.files(info.get("assignment"), info.get("student"))
