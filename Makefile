@@ -1,12 +1,14 @@
 # Quick start:  make book   (set up a virtual environment and build the book)
 #               make test   (run the whole test suite)
+#               make release (release every assignment: exercises/ and student/)
+#               make wheel  (the student package's wheel in dist/)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # nbgrader and jupyter start helper programs (alembic, kernels) by name: use the venv's.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test setup lint clean
+.PHONY: book test setup lint clean release wheel
 
 $(BIN)/jupyter-book: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +35,15 @@ book: setup _build/.library-stamp
 
 test: setup _build/.library-stamp
 	$(BIN)/python -m pytest
+
+# Source notebooks' test cells and points, exercises/ (nbgrader), student/rnn_checks.
+release: setup
+	$(BIN)/python -m autograder release --all
+
+# The student package as a wheel (beside exercises/, or for the JupyterLite site).
+wheel: setup
+	rm -rf dist/rnn_course_checks-*.whl student/build
+	$(BIN)/pip wheel ./student --no-deps --no-build-isolation -w dist/
 
 lint: setup
 	$(BIN)/ruff check .
