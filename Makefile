@@ -43,7 +43,7 @@ release: setup
 # The student package as a wheel (beside exercises/, or for the JupyterLite site).
 wheel: setup
 	rm -rf dist/rnn_course_checks-*.whl student/build
-	$(BIN)/pip wheel ./student --no-deps --no-build-isolation -w dist/
+	$(BIN)/python -m pip wheel ./student --no-deps -w dist/
 
 lint: setup
 	$(BIN)/ruff check .
