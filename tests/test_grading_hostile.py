@@ -114,14 +114,14 @@ def graded(tmp_path_factory):
             "before": before, "after": after, "canary": canary}
 
 
-def _deserved(name: str, source: str) -> float:
-    """What an honest function with this behaviour scores, judged in-process."""
+def _deserved(name: str, source: str) -> tuple[float, float]:
+    """What an honest function with this behaviour scores (public, hidden), in-process."""
     from autograder.checks import check
 
     namespace = {"np": np}
     exec(source, namespace)  # our own corpus code, not a submission
     with contextlib.redirect_stdout(io.StringIO()):
-        return check(name, namespace[name], "public") + check(name, namespace[name], "hidden")
+        return check(name, namespace[name], "public"), check(name, namespace[name], "hidden")
 
 
 def _scores(course: Path) -> dict[str, dict[str, float]]:
@@ -152,10 +152,18 @@ def test_each_submission_gets_exactly_what_it_deserves(graded):
     for student, (_, expected) in graded["cases"].items():
         want = {k: (0.0 if expected == "zero-all" else v) for k, v in full.items()}
         if isinstance(expected, dict):
+            # A problem has a public test cell G and a hidden one G_hidden: what the corpus
+            # says of G holds for both, unless it names G_hidden itself.
             for grade_id, value in expected.items():
+                hidden = grade_id + "_hidden"
                 if isinstance(value, tuple):
-                    value = _deserved(corpus.TARGET, value[1])
-                want[grade_id] = value
+                    want[grade_id], deserved = _deserved(corpus.TARGET, value[1])
+                    if hidden in full and hidden not in expected:
+                        want[hidden] = deserved
+                    continue
+                want[grade_id] = full[grade_id] if value == corpus.FULL else value
+                if hidden in full and hidden not in expected:
+                    want[hidden] = value if value != corpus.FULL else full[hidden]
         got = scores[student]
         if any(abs(got.get(k, -1) - v) > 1e-6 for k, v in want.items()):
             wrong.append(f"{student}: got {got}, expected {want}")

@@ -266,3 +266,24 @@ def _instructor_report(wrong: str) -> str:
     with contextlib.redirect_stdout(out):
         check("softmax", namespace["softmax"])
     return out.getvalue()
+
+
+@pytest.mark.grading
+def test_setup_cell_and_student_imports_are_harmless_in_the_sandbox():
+    """At grading the setup cell and a student's own `rnn_checks` import run in the
+    sandbox, where the course's packages are hidden: they do nothing and install nothing."""
+    from autograder.grading.sandbox import Limits, Step, run_job
+
+    setup = release.SETUP.format(distribution=release.DISTRIBUTION,
+                                 url=release.repository_url())
+    steps = [Step("code", source=setup),
+             Step("code", source='from rnn_checks import check\n'
+                                 'print("points", check("softmax", len))'),
+             Step("code", source="import autograder.reference")]
+    result = run_job(steps, Limits(cell_timeout=60, problem_timeout=60,
+                                   submission_timeout=120), slot=7)
+    first, second, third = result.steps
+    assert first.status == "ok" and "rnn_checks is ready" in first.stdout, first
+    assert second.status == "ok" and "run by the grader" in second.stdout
+    assert "points 0.0" in second.stdout
+    assert third.status == "error" and "autograder" in third.error

@@ -134,7 +134,7 @@ def _attacks():
     a["edit_test_cell"] = ("replaces the test cell by `7.0` and leaves the function blank",
                            "edit_test", zero)
     a["delete_test_cell"] = ("deletes the test cell (the function is correct)", "delete_test",
-                             zero)
+                             {TARGET_TEST: 0.0, TARGET_TEST + "_hidden": FULL})
     a["fake_grade_cell"] = ("adds its own grade cell worth 100 points", "fake_grade", {})
     a["retag_test_cell"] = ("retags the test cell as an ungraded solution worth 1000 points, "
                             "function blank", "retag_test", zero)
