@@ -162,7 +162,8 @@ def _run(*args, **kw) -> subprocess.CompletedProcess:
 def student_env(tmp_path_factory):
     """(python of a fresh venv with only the wheel + notebook basics, JUPYTER_PATH whose
     python3 kernel runs in it, the wheel)."""
-    uv = shutil.which("uv")
+    uv = Path(sys.executable).parent / "uv"  # requirements.txt installs it
+    uv = str(uv) if uv.exists() else shutil.which("uv")
     if uv is None:
         pytest.fail("uv is needed to build the student environment (pip install uv)")
     base = tmp_path_factory.mktemp("student_env")

@@ -13,17 +13,28 @@ called on them somewhere else; its return value is turned into plain data with
 is accepted too); `CHECKS[name].judge(case, output)` gives a `SubResult`. `report()` formats
 the results; `check()` does all three steps in-process and returns the points earned.
 
-A notebook test cell holds only the import and the calls; its last expression is their
-sum, which nbgrader records as the cell's partial credit (the cell's points equal the
-public plus hidden maximum, `CHECKS[name].max_points(part)`):
+Each graded function has two test cells (written by `python -m autograder release`). The
+public one imports `check` from the student package `rnn_checks`, which is generated from
+this package (the judging code without the reference, plus the public cases and the
+reference's outputs on them, recorded at release); its score is the public points earned,
+and the cell is worth `CHECKS[name].max_points("public")`, so `nbgrader validate` passes a
+correct notebook. The hidden one is empty in the release and worth the hidden points:
 
+    from rnn_checks import check
+
+    check("rnn_cell_forward", rnn_cell_forward)
+
+    ### BEGIN HIDDEN TESTS
     from autograder.checks import check
 
-    (check("rnn_cell_forward", rnn_cell_forward, part="public")
-    ### BEGIN HIDDEN TESTS
-     + check("rnn_cell_forward", rnn_cell_forward, part="hidden")
+    check("rnn_cell_forward", rnn_cell_forward, part="hidden")
     ### END HIDDEN TESTS
-    )
+
+Secure grading runs both against these (trusted) checks. The rule that keeps the student
+package free of the reference: a judge or hint uses only the case, the student's plain
+output, `self.expected(case)`, `self.derived(case, key)` (a `derive_<key>` method computes
+it here, the release records it for public cases) and plain numpy; `function`,
+`make_cases`, `numeric` and `derive_*` are instructor-only (`studentpkg.py` strips them).
 """
 
 from . import architectures, bptt, char_lm, clipping, forward, gates, notation  # noqa: F401  (they register checks)
