@@ -222,9 +222,9 @@ def report(name: str, part: str, results: list[SubResult]) -> str:
     earned = sum(r.points for r in results)
     total = sum(r.max_points for r in results)
     lines = [f"{name}: {part} checks, {_num(earned)} / {_num(total)} points"]
-    if part == "public" and name in CHECKS:
-        lines[0] += (f" (and {_num(CHECKS[name].max_points('hidden'))} points of hidden "
-                     "checks at grading)")
+    hidden = CHECKS[name].max_points("hidden") if part == "public" and name in CHECKS else 0
+    if hidden:
+        lines[0] += f" (and {_num(hidden)} points of hidden checks at grading)"
     width = max((len(r.check) for r in results), default=0)
     for r in results:
         mark = "PASS" if r.passed else "FAIL"
