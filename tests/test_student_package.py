@@ -195,10 +195,10 @@ def _student_environ(jupyter_path: Path) -> dict:
 @pytest.mark.grading
 def test_student_environment_has_the_checks_and_not_the_reference(student_env, tmp_path):
     python, _, wheel = student_env
-    probe = ("import importlib.util, rnn_checks, sys\n"
+    probe = ("import importlib.util, os, rnn_checks, sys\n"
              "print(importlib.util.find_spec('autograder'))\n"
-             "print(any('wt' in p and 'student' in p and 'site-packages' not in p "
-             "for p in sys.path))\n"
+             f"print(any(os.path.realpath(p or '.').startswith({str(ROOT)!r}) "
+             "for p in sys.path + [rnn_checks.__file__]))\n"
              "print(rnn_checks.check.__module__)")
     out = _run(str(python), "-I", "-c", probe, cwd=tmp_path).stdout.split()
     assert out == ["None", "False", "rnn_checks.core"], out
@@ -213,7 +213,8 @@ def test_student_environment_has_the_checks_and_not_the_reference(student_env, t
 
 
 @pytest.mark.grading
-def test_filled_notebooks_validate_in_the_student_environment(student_env, tmp_path):
+def test_filled_notebooks_validate_in_the_student_environment(student_env, tmp_path,
+                                                              monkeypatch):
     """Every released notebook, filled with the solutions, passes `nbgrader validate` run
     on the student's kernel; a wrong function fails it with the checks' own message."""
     python, jupyter_path, _ = student_env
@@ -223,6 +224,17 @@ def test_filled_notebooks_validate_in_the_student_environment(student_env, tmp_p
         released = nbformat.read(ROOT / "exercises" / name / f"{name}.ipynb", as_version=4)
         paths.append(tmp_path / f"{name}.ipynb")
         nbformat.write(solved(released, source), paths[-1])
+    # a graded probe: validate fails unless the kernel is the student's environment
+    probe = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    probe.cells = [nbformat.v4.new_code_cell(
+        "import importlib.util, sys\n"
+        f"assert sys.executable == {str(python)!r}, sys.executable\n"
+        "assert importlib.util.find_spec('autograder') is None", metadata={"nbgrader": {
+            "grade": True, "solution": False, "locked": True, "points": 1,
+            "grade_id": "probe", "schema_version": 3}})]
+    paths.append(tmp_path / "probe.ipynb")
+    nbformat.write(probe, paths[-1])
     cell_id, wrong, test_cell, fragment = NOTEBOOK_MUTANTS["forward_pass"]
     source = nbformat.read(ROOT / "solutions" / "forward_pass" / "forward_pass.ipynb", 4)
     released = nbformat.read(ROOT / "exercises" / "forward_pass" / "forward_pass.ipynb", 4)
@@ -245,7 +257,12 @@ def test_filled_notebooks_validate_in_the_student_environment(student_env, tmp_p
     # the failing cell, run in the student's kernel, says what the instructor's check says
     from nbclient import NotebookClient
 
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))  # where "python3" is looked up
+
     nb = nbformat.read(mutant, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(  # the kernel is the student's environment
+        "import importlib.util, sys\nprint(sys.executable, importlib.util.find_spec("
+        "'autograder'))"))
     NotebookClient(nb, kernel_name="python3", timeout=300, allow_errors=False,
                    resources={"metadata": {"path": str(mutant.parent)}}).execute(env=env)
     shown = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
@@ -253,6 +270,8 @@ def test_filled_notebooks_validate_in_the_student_environment(student_env, tmp_p
     text = "".join(o.get("text", "") for o in shown.outputs if o.output_type == "stream")
     assert fragment in text and "FAIL  over axis 0 (the classes)" in text
     assert _instructor_report(wrong) == text
+    probe = nb.cells[-1].outputs[0]["text"].split()
+    assert probe == [str(python), "None"], probe
 
 
 def _instructor_report(wrong: str) -> str:
