@@ -243,14 +243,16 @@ def test_filled_notebooks_validate_in_the_student_environment(student_env, tmp_p
     nbformat.write(solved(released, source, {cell_id: wrong}), mutant)
     env = _student_environ(jupyter_path)
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
-    good = subprocess.run([nbgrader, "validate", *map(str, paths)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=900)
-    out = good.stdout + good.stderr
+    # three validate runs side by side: the filled notebooks in two halves, the mutant
+    runs = [subprocess.Popen([nbgrader, "validate", *map(str, group)], cwd=folder, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for group, folder in ((paths[::2], tmp_path), (paths[1::2], tmp_path),
+                                  ([mutant], mutant.parent))]
+    outs = [run.communicate(timeout=900)[0] for run in runs]
+    out = outs[0] + outs[1]
     assert out.count("Success! Your notebook passes all the tests.") == len(paths), out[-6000:]
     assert "FAILED" not in out and "Traceback" not in out
-    bad = subprocess.run([nbgrader, "validate", str(mutant)], cwd=mutant.parent, env=env,
-                         capture_output=True, text=True, timeout=600)
-    out = bad.stdout + bad.stderr
+    out = outs[2]
     # softmax fails, and so do the public checks of the functions that call it
     assert "VALIDATION FAILED ON" in out and "Success!" not in out, out[-4000:]
     assert 'check("softmax", softmax)' in out and "Partial credit" in out
@@ -307,3 +309,34 @@ def test_setup_cell_and_student_imports_are_harmless_in_the_sandbox():
     assert second.status == "ok" and "run by the grader" in second.stdout
     assert "points 0.0" in second.stdout
     assert third.status == "error" and "autograder" in third.error
+
+
+def test_a_case_is_recorded_field_by_field(monkeypatch):
+    """A plain-data field added to Case travels to the student package unchanged."""
+    import dataclasses
+
+    from autograder.checks import Case, recorded
+
+    @dataclasses.dataclass(frozen=True)
+    class Wider(Case):
+        inplace: tuple = ()
+        table: dict = dataclasses.field(default_factory=dict)
+
+    monkeypatch.setattr(recorded, "Case", Wider)
+    case = Wider("only x_t", 1.5, (np.arange(6.0).reshape(2, 3), [1, (2, None)]),
+                 {"flag": True, "s": "x"}, key="f|public|0", inplace=(0, "xt"),
+                 table={"step": np.eye(2, dtype=np.int64), "nan": float("nan")})
+    arrays: dict = {}
+    tree = json.loads(json.dumps(recorded.case_to_tree(case, arrays)))
+    blob = recorded.write_npz(arrays)
+    back = recorded.case_from_tree(tree, recorded.read_npz(blob))
+    assert recorded.write_npz(arrays) == blob  # same data, same bytes
+    assert back.inplace == (0, "xt") and np.isnan(back.table["nan"])
+    _close({k: v for k, v in vars(back).items() if k != "table"},
+           {k: v for k, v in vars(case).items() if k != "table"}, "case")
+    _close(back.table["step"], case.table["step"], "table")
+    with pytest.raises(TypeError, match=r"f\|public\|0\.kwargs\['bad'\]: object"):
+        recorded.case_to_tree(Wider("c", 1, (), {"bad": object()}, key="f|public|0"), {})
+    monkeypatch.setattr(recorded, "Case", Case)  # an older reader names the unknown field
+    with pytest.raises(ValueError, match=r"unknown fields \['inplace', 'table'\]"):
+        recorded.case_from_tree(tree, recorded.read_npz(blob))
