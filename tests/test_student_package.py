@@ -340,3 +340,37 @@ def test_a_case_is_recorded_field_by_field(monkeypatch):
     monkeypatch.setattr(recorded, "Case", Case)  # an older reader names the unknown field
     with pytest.raises(ValueError, match=r"unknown fields \['inplace', 'table'\]"):
         recorded.case_from_tree(tree, recorded.read_npz(blob))
+
+
+def _report(check, name, fn) -> tuple[str, float]:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        points = check(name, fn)
+    return out.getvalue(), points
+
+
+def _public_cases():
+    from mutants.alternative import ALTERNATIVES
+    from mutants.wrong import MUTANTS
+
+    cases = [(f"reference {n}", n, c.function) for n, c in sorted(CHECKS.items())]
+    cases += [(m[0], m[1], m[-1]) for m in MUTANTS]
+    cases += [(f"alternative {fn.__name__}", n, fn) for n, fn in ALTERNATIVES]
+    return cases
+
+
+PUBLIC_CASES = _public_cases()
+
+
+@pytest.mark.parametrize("label, name, fn", PUBLIC_CASES, ids=[c[0] for c in PUBLIC_CASES])
+def test_student_package_judges_like_the_instructors_checks(label, name, fn):
+    """Same report, same points, for the reference, every mutant and every alternative:
+    the recorded values and the stripped judges and hints behave as the originals."""
+    import rnn_checks
+
+    from autograder.checks import check
+
+    assert _report(rnn_checks.check, name, fn) == _report(check, name, fn), label
