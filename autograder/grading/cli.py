@@ -87,6 +87,8 @@ def grade(args) -> int:
         print(f"no submissions of {args.assignment!r} under "
               f"{coursedir.submitted_directory}/", file=sys.stderr)
         return 2
+    if getattr(args, "scheduler", None):
+        return grade_distributed(args, coursedir, submitted, total)
     caps = sandbox.capabilities()
     workers = args.workers or sandbox.cpus()
     print(f"Grading {total} notebooks of {args.assignment} with {workers} parallel "
@@ -107,6 +109,59 @@ def grade(args) -> int:
     report = run_integrity(coursedir, args.assignment, submitted)
     print(report, file=sys.stderr)
     return status
+
+
+def grade_distributed(args, coursedir, submitted: dict, total: int) -> int:
+    """`grade --scheduler`: one Dask task per student (autograder/grading/cluster.py)."""
+    from autograder.grading import cluster
+
+    options = ["--SecureExecute.workers=1"]
+    for key in ("problem_timeout", "cell_timeout", "submission_timeout"):
+        value = getattr(args, key)
+        if value is not None:
+            options.append(f"--SecureExecute.{key}={value}")
+    print(f"Grading {total} notebooks of {args.assignment} on the Dask cluster at "
+          f"{args.scheduler} (gradebook: {_safe_url(coursedir.db_url)})", file=sys.stderr)
+    bar = ProgressBar(len(submitted))
+    start = time.monotonic()
+
+    def done(student, outcome):
+        for meta in _grading_meta(coursedir, args.assignment, student) or [{}]:
+            bar.update(student, args.assignment,
+                       {"problems": meta.get("result", {}).get("problems", {})})
+
+    try:
+        results = cluster.grade_on_cluster(coursedir, args.assignment, sorted(submitted),
+                                           args.scheduler, options, on_done=done)
+    except (ValueError, OSError) as error:
+        bar.close()
+        print(f"cannot grade on {args.scheduler}: {error}", file=sys.stderr)
+        return 2
+    bar.close()
+    seconds = time.monotonic() - start
+    workers = sorted({r.worker for r in results.values() if not isinstance(r, str)})
+    status = 0
+    for student, result in sorted(results.items()):
+        if isinstance(result, str):
+            status = 1
+            print(f"  {student}: the cluster task failed: {result}", file=sys.stderr)
+        elif result.returncode != 0:
+            status = 1
+            print(f"  {student}: nbgrader autograde on {result.worker} exited with "
+                  f"{result.returncode}:\n{result.log[-1500:]}", file=sys.stderr)
+    print(summary(coursedir, args.assignment, submitted, seconds, len(workers)),
+          file=sys.stderr)
+    print(f"  graded on {len(workers)} worker processes: {', '.join(workers)}",
+          file=sys.stderr)
+    print(run_integrity(coursedir, args.assignment, submitted), file=sys.stderr)
+    return status
+
+
+def _safe_url(url: str) -> str:
+    """The gradebook URL without a password."""
+    import re
+
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def summary(coursedir, assignment: str, submitted: dict, seconds: float,
@@ -246,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=None, help="parallel sandboxes")
     g.add_argument("--no-force", dest="force", action="store_false",
                    help="skip submissions that are already graded")
+    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="grade on this Dask cluster (one task per submission; needs the "
+                   "shared PostgreSQL gradebook, RNN_COURSE_DB_URL)")
     g.add_argument("--problem-timeout", dest="problem_timeout", type=float)
     g.add_argument("--cell-timeout", dest="cell_timeout", type=float)
     g.add_argument("--submission-timeout", dest="submission_timeout", type=float)
