@@ -106,8 +106,8 @@ def grade(args) -> int:
         bar.close()
     seconds = time.monotonic() - start
     print(summary(coursedir, args.assignment, submitted, seconds, workers), file=sys.stderr)
-    report = run_integrity(coursedir, args.assignment, submitted)
-    print(report, file=sys.stderr)
+    # The report covers the whole class (every graded notebook), also after --student.
+    print(run_integrity(coursedir, args.assignment), file=sys.stderr)
     return status
 
 
@@ -153,7 +153,7 @@ def grade_distributed(args, coursedir, submitted: dict, total: int) -> int:
           file=sys.stderr)
     print(f"  graded on {len(workers)} worker processes: {', '.join(workers)}",
           file=sys.stderr)
-    print(run_integrity(coursedir, args.assignment, submitted), file=sys.stderr)
+    print(run_integrity(coursedir, args.assignment), file=sys.stderr)
     return status
 
 

@@ -18,6 +18,7 @@ import io
 import json
 import re
 import tokenize
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,9 @@ import nbformat
 
 SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
 MIN_TOKENS = 25         # functions shorter than this are too small to compare
-PAIR_TOKENS = 120       # two students share at least this many near-identical tokens
+PAIR_TOKENS = 80        # freedom-weighted near-identical tokens that make a flag
+CANONICAL = 100         # bytes of choices at which independent versions match half the time
+PRIOR_WEIGHT = 4        # the length prior counts as this many other submissions
 
 SUSPICIOUS_CALLS = {"exec", "eval", "compile", "__import__", "breakpoint", "globals",
                     "setattr", "delattr"}
@@ -177,11 +180,47 @@ def reference_functions() -> dict[str, list[str]]:
     return out
 
 
+def information(tokens: list[str], stub: list[str] | None = None) -> int:
+    """Bytes of zlib-compressed normalised tokens the student added beyond the stub: a
+    rough measure of how many choices writing the function involves (repeated patterns,
+    such as unpacking five parameters, compress away)."""
+    def size(seq):
+        return len(zlib.compress(" ".join(seq).encode(), 9)) if seq else 0
+    return max(size(tokens) - size(stub), 0)
+
+
+def chance_prior(info: int) -> float:
+    """Prior probability that two independent correct versions of a function with `info`
+    bytes of choices are near-identical after normalisation: even odds at CANONICAL."""
+    return CANONICAL / (info + CANONICAL)
+
+
+@dataclass
+class Freedom:
+    """How much a near-identical match of one function says: `weight` = 1 - the chance
+    that independent work matches, estimated from the class (how many *other*
+    submissions match the solution) with the length prior as PRIOR_WEIGHT pseudo-votes."""
+
+    prior: float
+    matches: dict = field(default_factory=dict)  # student -> matches the solution/reference
+
+    def weight(self, student: str) -> float:
+        others = [m for s, m in self.matches.items() if s != student]
+        chance = (sum(others) + PRIOR_WEIGHT * self.prior) / (len(others) + PRIOR_WEIGHT)
+        return 1.0 - chance
+
+
 def scan(assignment: str, submissions: dict[str, object], release=None,
          solution=None) -> Report:
     """Integrity report over {student: notebook}. `release` (the released notebook) tells
     which functions the student wrote; `solution` (the instructor's source notebook) is
-    compared like the reference implementation."""
+    compared like the reference implementation.
+
+    A near-identical function counts as evidence of copying in proportion to the freedom
+    it leaves (`Freedom`): a six-line `rnn_cell_forward` that nearly everyone writes the
+    same way weighs little, a long function written like nobody else's weighs a lot.
+    A student is flagged when the freedom-weighted tokens of the matched functions reach
+    PAIR_TOKENS."""
     report = Report(assignment)
     stub: dict[str, list[str]] = {}
     if release is not None:
@@ -207,20 +246,32 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
                     report.flags.append(flag)
             funcs.update(functions(source))
         # Only functions the student changed from the released stub count for copying.
-        funcs = {k: v for k, v in funcs.items() if len(v) >= MIN_TOKENS and v != stub.get(k)}
-        per_student[student] = funcs
-        copied: dict[str, list] = {}
+        per_student[student] = {k: v for k, v in funcs.items()
+                                if len(v) >= MIN_TOKENS and v != stub.get(k)}
+    # Freedom of each function, and every student's matches with the course's own code.
+    freedom: dict[str, Freedom] = {}
+    copied: dict[str, dict[str, list]] = {}
+    for student, funcs in per_student.items():
         for name, tokens in funcs.items():
+            canonical = sources.get(name + "@solution", sources.get(name, (None, tokens)))[1]
+            free = freedom.setdefault(name, Freedom(chance_prior(
+                information(canonical, stub.get(name)))))
+            free.matches.setdefault(student, False)
             for key in (name, name + "@solution"):
                 if key in sources:
                     label, theirs = sources[key]
                     score = similarity(tokens, theirs)
                     if score >= SIMILAR:
-                        copied.setdefault(label, []).append((name, score, len(tokens)))
-        for label, matched in copied.items():
-            if sum(n for _, _, n in matched) >= PAIR_TOKENS:
+                        free.matches[student] = True
+                        copied.setdefault(student, {}).setdefault(label, []).append(
+                            (name, score, len(tokens)))
+    for student in sorted(copied):
+        for label, matched in copied[student].items():
+            evidence = sum(n * freedom[name].weight(student) for name, _, n in matched)
+            if evidence >= PAIR_TOKENS:
                 report.flags.append(Flag(student, f"near-copy of {label}", ", ".join(
-                    f"{name} ({score:.0%})" for name, score, _ in matched)))
+                    f"{name} ({score:.0%}, freedom {freedom[name].weight(student):.2f})"
+                    for name, score, _ in matched)))
     students = sorted(per_student)
     parent = {s: s for s in students}
 
@@ -237,8 +288,9 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
             for name, tokens in per_student[first].items():
                 other = per_student[second].get(name)
                 if other is not None and similarity(tokens, other) >= SIMILAR:
-                    matched.append((name, len(tokens)))
-            # Short functions with one natural solution match by chance; ask for more.
+                    weight = min(freedom[name].weight(first), freedom[name].weight(second))
+                    matched.append((name, len(tokens) * weight))
+            # Functions with one natural solution match by chance: they weigh little.
             if sum(n for _, n in matched) >= PAIR_TOKENS:
                 parent[root(first)] = root(second)
                 for student in (first, second):
