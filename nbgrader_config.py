@@ -72,7 +72,7 @@ c.GenerateFeedback.preprocessors = [
 #   _grading/downloaded/<assignment>/archive/
 # and run `nbgrader zip_collect <assignment>`: it extracts to .../extracted/ and files each
 # notebook under _grading/submitted/<student>/<assignment>/.
-c.ZipCollectApp.downloaded_directory = str(GRADING / "downloaded")
+c.ZipCollectApp.downloaded_directory = "_grading/downloaded"  # relative to the root
 # Each extracted file's full path is matched. File names the regexp understands, for the
 # notebook forward_pass.ipynb (student id = the part shown in <...>):
 #   Canvas  <smithjohn>_123_456_forward_pass.ipynb, <smithjohn>_LATE_123_456_..., and
