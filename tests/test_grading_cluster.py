@@ -1,7 +1,7 @@
 """Grading on a Dask cluster (`python -m autograder grade --scheduler`) gives exactly the
 scores of grading on one machine, in the shared PostgreSQL gradebook.
 
-Starts a throw-away PostgreSQL server (the fixture of test_grading_postgres.py), a real
+Starts a throw-away PostgreSQL server (tests/hostile/pgserver.py), a real
 `dask scheduler` and a `dask worker` with two worker processes on loopback, grades a
 batch from the hostile corpus on one machine, then again through `--scheduler`, and
 compares every grade cell's score (and both with the points each submission deserves).
@@ -22,11 +22,20 @@ from nbgrader.api import Gradebook
 sys.path.insert(0, str(Path(__file__).parent / "hostile"))
 import corpus  # noqa: E402
 from course import BIN, REPO, make_course, submit  # noqa: E402
-from test_grading_postgres import postgres_url  # noqa: E402, F401  (the fixture)
+from pgserver import postgres_server, unavailable  # noqa: E402
 
 pytestmark = pytest.mark.grading
 # Four kinds of outcome: full marks, nothing, an attack that scores zero, an unreadable file.
 BATCH = ("honest_correct", "blank", "patch_allclose", "malformed_json")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if unavailable():
+        pytest.skip(unavailable())
+    pytest.importorskip("psycopg2")
+    with postgres_server() as url:
+        yield url
 
 
 def _free_port() -> int:
@@ -111,7 +120,7 @@ def make_batch(root: Path, env: dict) -> Path:
     return course
 
 
-def test_cluster_grades_equal_single_machine(postgres_url, tmp_path):  # noqa: F811
+def test_cluster_grades_equal_single_machine(postgres_url, tmp_path):
     env = {"RNN_COURSE_DB_URL": postgres_url}
     course = make_batch(tmp_path / "course", env)
     caps = ["--problem-timeout", "20"]

@@ -28,7 +28,6 @@ SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
 MIN_TOKENS = 25         # functions shorter than this are too small to compare
 PAIR_TOKENS = 80        # freedom-weighted near-identical tokens that make a flag
 CANONICAL = 100         # bytes of choices at which independent versions match half the time
-PRIOR_WEIGHT = 4        # the length prior counts as this many other submissions
 
 SUSPICIOUS_CALLS = {"exec", "eval", "compile", "__import__", "breakpoint", "globals",
                     "setattr", "delattr"}
@@ -190,24 +189,18 @@ def information(tokens: list[str], stub: list[str] | None = None) -> int:
 
 
 def chance_prior(info: int) -> float:
-    """Prior probability that two independent correct versions of a function with `info`
-    bytes of choices are near-identical after normalisation: even odds at CANONICAL."""
+    """Rough probability that two independent correct versions of a function with `info`
+    bytes of choices are near-identical after normalisation: even odds at CANONICAL
+    (about a six-line function beyond its stub), falling as the function grows."""
     return CANONICAL / (info + CANONICAL)
 
 
-@dataclass
-class Freedom:
-    """How much a near-identical match of one function says: `weight` = 1 - the chance
-    that independent work matches, estimated from the class (how many *other*
-    submissions match the solution) with the length prior as PRIOR_WEIGHT pseudo-votes."""
-
-    prior: float
-    matches: dict = field(default_factory=dict)  # student -> matches the solution/reference
-
-    def weight(self, student: str) -> float:
-        others = [m for s, m in self.matches.items() if s != student]
-        chance = (sum(others) + PRIOR_WEIGHT * self.prior) / (len(others) + PRIOR_WEIGHT)
-        return 1.0 - chance
+def freedom(tokens: list[str], stub: list[str] | None = None) -> float:
+    """How much a near-identical copy of this function says, from 0 to 1: one minus the
+    chance that independent correct versions match (`chance_prior`). It depends on the
+    function alone, not on the class: a class where many copied the solution must not
+    make copying the solution look normal."""
+    return 1.0 - chance_prior(information(tokens, stub))
 
 
 def scan(assignment: str, submissions: dict[str, object], release=None,
@@ -217,8 +210,8 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
     compared like the reference implementation.
 
     A near-identical function counts as evidence of copying in proportion to the freedom
-    it leaves (`Freedom`): a six-line `rnn_cell_forward` that nearly everyone writes the
-    same way weighs little, a long function written like nobody else's weighs a lot.
+    it leaves (`freedom`): a six-line `rnn_cell_forward` that anyone following the
+    docstring writes the same way weighs little, a long function with many choices a lot.
     A student is flagged when the freedom-weighted tokens of the matched functions reach
     PAIR_TOKENS."""
     report = Report(assignment)
@@ -248,29 +241,23 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
         # Only functions the student changed from the released stub count for copying.
         per_student[student] = {k: v for k, v in funcs.items()
                                 if len(v) >= MIN_TOKENS and v != stub.get(k)}
-    # Freedom of each function, and every student's matches with the course's own code.
-    freedom: dict[str, Freedom] = {}
-    copied: dict[str, dict[str, list]] = {}
+    # Every student's matches with the course's own code, weighed by freedom.
+    weight: dict[str, float] = {}
     for student, funcs in per_student.items():
+        copied: dict[str, list] = {}
         for name, tokens in funcs.items():
             canonical = sources.get(name + "@solution", sources.get(name, (None, tokens)))[1]
-            free = freedom.setdefault(name, Freedom(chance_prior(
-                information(canonical, stub.get(name)))))
-            free.matches.setdefault(student, False)
+            weight.setdefault(name, freedom(canonical, stub.get(name)))
             for key in (name, name + "@solution"):
                 if key in sources:
                     label, theirs = sources[key]
                     score = similarity(tokens, theirs)
                     if score >= SIMILAR:
-                        free.matches[student] = True
-                        copied.setdefault(student, {}).setdefault(label, []).append(
-                            (name, score, len(tokens)))
-    for student in sorted(copied):
-        for label, matched in copied[student].items():
-            evidence = sum(n * freedom[name].weight(student) for name, _, n in matched)
-            if evidence >= PAIR_TOKENS:
+                        copied.setdefault(label, []).append((name, score, len(tokens)))
+        for label, matched in copied.items():
+            if sum(n * weight[name] for name, _, n in matched) >= PAIR_TOKENS:
                 report.flags.append(Flag(student, f"near-copy of {label}", ", ".join(
-                    f"{name} ({score:.0%}, freedom {freedom[name].weight(student):.2f})"
+                    f"{name} ({score:.0%}, freedom {weight[name]:.2f})"
                     for name, score, _ in matched)))
     students = sorted(per_student)
     parent = {s: s for s in students}
@@ -288,8 +275,7 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
             for name, tokens in per_student[first].items():
                 other = per_student[second].get(name)
                 if other is not None and similarity(tokens, other) >= SIMILAR:
-                    weight = min(freedom[name].weight(first), freedom[name].weight(second))
-                    matched.append((name, len(tokens) * weight))
+                    matched.append((name, len(tokens) * weight[name]))
             # Functions with one natural solution match by chance: they weigh little.
             if sum(n for _, n in matched) >= PAIR_TOKENS:
                 parent[root(first)] = root(second)
