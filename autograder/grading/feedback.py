@@ -88,8 +88,9 @@ def page_scores(html: str) -> dict[str, float]:
 def stale_feedback(coursedir, gradebook, assignment: str) -> list[Stale]:
     """Feedback pages that are missing or show other scores than the gradebook holds now.
 
-    nbgrader keeps no time on a grade, so a page is compared with the grades themselves:
-    a page written before the formgrader saved a written answer's score shows 0 for it,
+    A page older than its autograded notebook is stale (graded again since). nbgrader
+    keeps no time on a grade, so a page is also compared with the grades themselves: a
+    page written before the formgrader saved a written answer's score shows 0 for it,
     and `nbgrader generate_feedback` without --force keeps that page.
     """
     root = Path(coursedir.root) / coursedir.feedback_directory
@@ -100,6 +101,11 @@ def stale_feedback(coursedir, gradebook, assignment: str) -> list[Stale]:
             page = root / student / assignment / f"{nb.name}.html"
             if not page.exists():
                 out.append(Stale(student, nb.name, "no feedback page"))
+                continue
+            graded = (Path(coursedir.root) / coursedir.autograded_directory / student
+                      / assignment / f"{nb.name}.ipynb")
+            if graded.exists() and graded.stat().st_mtime > page.stat().st_mtime:
+                out.append(Stale(student, nb.name, "graded again after the page was written"))
                 continue
             shown = page_scores(page.read_text(encoding="utf-8", errors="replace"))
             for grade in nb.grades:
