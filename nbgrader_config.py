@@ -12,6 +12,10 @@ command from the repo root. Layout:
 import os
 from pathlib import Path
 
+import nbgrader
+
+import autograder.grading
+
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 ROOT = Path(__file__).resolve().parent
@@ -64,4 +68,36 @@ c.SecureExecute.workers = 0                # parallel sandboxes; 0 = one per CPU
 c.GenerateFeedback.preprocessors = [
     _NBG + "GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     _NBG + "ClearHiddenTests",
+]
+
+# --- Instructor workflow (README "For instructors"; book/instructors.md) -----------------
+# Everything about a class stays in _grading/ (git-ignored): LMS downloads, grades.csv.
+# Collecting from an LMS: put the LMS's zip (or its loose files) in
+#   _grading/downloaded/<assignment>/archive/
+# and run `nbgrader zip_collect <assignment>`: it extracts to .../extracted/ and files each
+# notebook under _grading/submitted/<student>/<assignment>/.
+c.ZipCollectApp.downloaded_directory = "_grading/downloaded"  # relative to the root
+# Each extracted file's full path is matched. File names the regexp understands, for the
+# notebook forward_pass.ipynb (student id = the part shown in <...>):
+#   Canvas  <smithjohn>_123_456_forward_pass.ipynb, <smithjohn>_LATE_123_456_..., and
+#           a resubmission's forward_pass-1.ipynb;
+#   Moodle  <John Smith>_123_assignsubmission_file_forward_pass.ipynb, or the folder
+#           <John Smith>_123_assignsubmission_file_/forward_pass.ipynb;
+#   plain   <alice>_forward_pass.ipynb or <alice>/forward_pass.ipynb.
+# The notebook names come from exercises/, so a student id may itself contain "_".
+_RELEASED = sorted({p.stem for p in (ROOT / "exercises").glob("*/*.ipynb")}) or [r"\w+"]
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>(?!extracted/)[^/]+?)"
+    r"(?:_LATE)?(?:_\d+_\d+|_\d+_assignsubmission_file_?)?[_/]"
+    r"(?P<file_id>" + "|".join(_RELEASED) + r")(?:-\d+)?\.ipynb$"
+)
+# `nbgrader export` writes the class's grades here, not into the repository root.
+c.CsvExportPlugin.to = str(GRADING / "grades.csv")
+# Feedback readable offline: MathJax is inlined from sphinx-mathjax-offline (no CDN), long
+# check messages wrap (autograder/grading/feedback.py, autograder/grading/templates/).
+c.GenerateFeedback.preprocessors.append("autograder.grading.feedback.FeedbackStyle")
+c.HTMLExporter.filters = {"rnn_mathjax": "autograder.grading.feedback.mathjax_script"}
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(autograder.grading.__file__).parent / "templates"),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]

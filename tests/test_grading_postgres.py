@@ -90,6 +90,7 @@ def test_grades_go_to_postgresql(postgres_url, tmp_path):
     assert scores["blank"] == {k: 0.0 for k in auto}
     assert scores["malformed_json"] == {k: 0.0 for k in auto}
     export = nbgrader(course, "export", env=env)
-    assert export.returncode == 0 and (course / "grades.csv").exists()
-    rows = (course / "grades.csv").read_text().splitlines()
+    grades = course / "_grading" / "grades.csv"  # nbgrader_config.py: CsvExportPlugin.to
+    assert export.returncode == 0 and grades.exists()
+    rows = grades.read_text().splitlines()
     assert len(rows) == 1 + 3 and any(r.startswith(corpus.ASSIGNMENT) for r in rows[1:])

@@ -4,6 +4,8 @@ nbgrader_config.py is): it runs nbgrader's own autograde with the course's secur
 preprocessors, so the gradebook is the same one `nbgrader autograde` fills.
 
     python -m autograder grade forward_pass [--student ID] [--workers N]
+    python -m autograder grade forward_pass --scheduler tcp://HOST:8786   (Dask cluster)
+    python -m autograder feedback forward_pass [--check]
     python -m autograder integrity forward_pass
 """
 
@@ -19,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from autograder.grading import feedback as feedback_pages
 from autograder.grading import integrity, preprocessors, sandbox
 
 
@@ -84,6 +87,8 @@ def grade(args) -> int:
         print(f"no submissions of {args.assignment!r} under "
               f"{coursedir.submitted_directory}/", file=sys.stderr)
         return 2
+    if getattr(args, "scheduler", None):
+        return grade_distributed(args, coursedir, submitted, total)
     caps = sandbox.capabilities()
     workers = args.workers or sandbox.cpus()
     print(f"Grading {total} notebooks of {args.assignment} with {workers} parallel "
@@ -101,9 +106,62 @@ def grade(args) -> int:
         bar.close()
     seconds = time.monotonic() - start
     print(summary(coursedir, args.assignment, submitted, seconds, workers), file=sys.stderr)
-    report = run_integrity(coursedir, args.assignment, submitted)
-    print(report, file=sys.stderr)
+    # The report covers the whole class (every graded notebook), also after --student.
+    print(run_integrity(coursedir, args.assignment), file=sys.stderr)
     return status
+
+
+def grade_distributed(args, coursedir, submitted: dict, total: int) -> int:
+    """`grade --scheduler`: one Dask task per student (autograder/grading/cluster.py)."""
+    from autograder.grading import cluster
+
+    options = ["--SecureExecute.workers=1"]
+    for key in ("problem_timeout", "cell_timeout", "submission_timeout"):
+        value = getattr(args, key)
+        if value is not None:
+            options.append(f"--SecureExecute.{key}={value}")
+    print(f"Grading {total} notebooks of {args.assignment} on the Dask cluster at "
+          f"{args.scheduler} (gradebook: {_safe_url(coursedir.db_url)})", file=sys.stderr)
+    bar = ProgressBar(len(submitted))
+    start = time.monotonic()
+
+    def done(student, outcome):
+        for meta in _grading_meta(coursedir, args.assignment, student) or [{}]:
+            bar.update(student, args.assignment,
+                       {"problems": meta.get("result", {}).get("problems", {})})
+
+    try:
+        results = cluster.grade_on_cluster(coursedir, args.assignment, sorted(submitted),
+                                           args.scheduler, options, on_done=done)
+    except (ValueError, OSError) as error:
+        bar.close()
+        print(f"cannot grade on {args.scheduler}: {error}", file=sys.stderr)
+        return 2
+    bar.close()
+    seconds = time.monotonic() - start
+    workers = sorted({r.worker for r in results.values() if not isinstance(r, str)})
+    status = 0
+    for student, result in sorted(results.items()):
+        if isinstance(result, str):
+            status = 1
+            print(f"  {student}: the cluster task failed: {result}", file=sys.stderr)
+        elif result.returncode != 0:
+            status = 1
+            print(f"  {student}: nbgrader autograde on {result.worker} exited with "
+                  f"{result.returncode}:\n{result.log[-1500:]}", file=sys.stderr)
+    print(summary(coursedir, args.assignment, submitted, seconds, len(workers)),
+          file=sys.stderr)
+    print(f"  graded on {len(workers)} worker processes: {', '.join(workers)}",
+          file=sys.stderr)
+    print(run_integrity(coursedir, args.assignment), file=sys.stderr)
+    return status
+
+
+def _safe_url(url: str) -> str:
+    """The gradebook URL without a password."""
+    import re
+
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def summary(coursedir, assignment: str, submitted: dict, seconds: float,
@@ -191,6 +249,52 @@ def run_integrity(coursedir, assignment: str, submitted: dict | None = None) -> 
     return f"Integrity report: {where} ({len(flagged)} submissions flagged for review)"
 
 
+def feedback(args) -> int:
+    """Regenerate every feedback page (--force), warning first about pages that are
+    older than the grades they report and about answers still waiting for a person."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
+
+    if not Path("nbgrader_config.py").exists():
+        print("run this from the course root (the folder with nbgrader_config.py)",
+              file=sys.stderr)
+        return 2
+    app = GenerateFeedbackApp()
+    app.initialize([args.assignment, "--force", "--log-level=WARN"])
+    coursedir = app.coursedir
+    with Gradebook(coursedir.db_url) as gb:
+        stale = [s for s in feedback_pages.stale_feedback(coursedir, gb, args.assignment)
+                 if s.reason != "no feedback page"]
+        waiting = feedback_pages.needs_manual_grade(gb, args.assignment)
+    if stale:
+        print(f"WARNING: {len(stale)} feedback pages are older than the grades they report "
+              "(a grade changed after they were written; `nbgrader generate_feedback` "
+              "without --force keeps them):", file=sys.stderr)
+        for item in stale[:20]:
+            print(f"    {item}", file=sys.stderr)
+    if waiting:
+        print(f"WARNING: {len(waiting)} answers still need manual grading; their feedback "
+              "shows 0 for them until they are graded in the formgrader and this command "
+              "runs again:", file=sys.stderr)
+        for item in waiting[:20]:
+            print(f"    {item}", file=sys.stderr)
+    if args.check:
+        return 1 if stale else 0
+    status = 0
+    try:
+        app.start()
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    with Gradebook(coursedir.db_url) as gb:
+        left = feedback_pages.stale_feedback(coursedir, gb, args.assignment)
+    for item in left:
+        print(f"ERROR: feedback not up to date: {item}", file=sys.stderr)
+    print(f"Feedback for {args.assignment} in {coursedir.feedback_directory}/ "
+          f"({'up to date' if not left else f'{len(left)} pages not up to date'})",
+          file=sys.stderr)
+    return status or (1 if left else 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder",
                                      description="Secure grading for the RNN course")
@@ -201,9 +305,16 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=None, help="parallel sandboxes")
     g.add_argument("--no-force", dest="force", action="store_false",
                    help="skip submissions that are already graded")
+    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="grade on this Dask cluster (one task per submission; needs the "
+                   "shared PostgreSQL gradebook, RNN_COURSE_DB_URL)")
     g.add_argument("--problem-timeout", dest="problem_timeout", type=float)
     g.add_argument("--cell-timeout", dest="cell_timeout", type=float)
     g.add_argument("--submission-timeout", dest="submission_timeout", type=float)
+    f = sub.add_parser("feedback", help="regenerate the feedback pages (warns when stale)")
+    f.add_argument("assignment")
+    f.add_argument("--check", action="store_true",
+                   help="only report stale pages and ungraded answers (exit 1 if stale)")
     i = sub.add_parser("integrity", help="write the integrity report of graded submissions")
     i.add_argument("assignment")
     args = parser.parse_args(argv)
@@ -214,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     if args.command == "grade":
         return grade(args)
+    if args.command == "feedback":
+        return feedback(args)
     app = _app([args.assignment])
     print(run_integrity(app.coursedir, args.assignment))
     return 0

@@ -18,6 +18,7 @@ import io
 import json
 import re
 import tokenize
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ import nbformat
 
 SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
 MIN_TOKENS = 25         # functions shorter than this are too small to compare
-PAIR_TOKENS = 120       # two students share at least this many near-identical tokens
+PAIR_TOKENS = 80        # freedom-weighted near-identical tokens that make a flag
+CANONICAL = 100         # bytes of choices at which independent versions match half the time
 
 SUSPICIOUS_CALLS = {"exec", "eval", "compile", "__import__", "breakpoint", "globals",
                     "setattr", "delattr"}
@@ -177,11 +179,41 @@ def reference_functions() -> dict[str, list[str]]:
     return out
 
 
+def information(tokens: list[str], stub: list[str] | None = None) -> int:
+    """Bytes of zlib-compressed normalised tokens the student added beyond the stub: a
+    rough measure of how many choices writing the function involves (repeated patterns,
+    such as unpacking five parameters, compress away)."""
+    def size(seq):
+        return len(zlib.compress(" ".join(seq).encode(), 9)) if seq else 0
+    return max(size(tokens) - size(stub), 0)
+
+
+def chance_prior(info: int) -> float:
+    """Rough probability that two independent correct versions of a function with `info`
+    bytes of choices are near-identical after normalisation: even odds at CANONICAL
+    (about a six-line function beyond its stub), falling as the function grows."""
+    return CANONICAL / (info + CANONICAL)
+
+
+def freedom(tokens: list[str], stub: list[str] | None = None) -> float:
+    """How much a near-identical copy of this function says, from 0 to 1: one minus the
+    chance that independent correct versions match (`chance_prior`). It depends on the
+    function alone, not on the class: a class where many copied the solution must not
+    make copying the solution look normal."""
+    return 1.0 - chance_prior(information(tokens, stub))
+
+
 def scan(assignment: str, submissions: dict[str, object], release=None,
          solution=None) -> Report:
     """Integrity report over {student: notebook}. `release` (the released notebook) tells
     which functions the student wrote; `solution` (the instructor's source notebook) is
-    compared like the reference implementation."""
+    compared like the reference implementation.
+
+    A near-identical function counts as evidence of copying in proportion to the freedom
+    it leaves (`freedom`): a six-line `rnn_cell_forward` that anyone following the
+    docstring writes the same way weighs little, a long function with many choices a lot.
+    A student is flagged when the freedom-weighted tokens of the matched functions reach
+    PAIR_TOKENS."""
     report = Report(assignment)
     stub: dict[str, list[str]] = {}
     if release is not None:
@@ -207,10 +239,15 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
                     report.flags.append(flag)
             funcs.update(functions(source))
         # Only functions the student changed from the released stub count for copying.
-        funcs = {k: v for k, v in funcs.items() if len(v) >= MIN_TOKENS and v != stub.get(k)}
-        per_student[student] = funcs
+        per_student[student] = {k: v for k, v in funcs.items()
+                                if len(v) >= MIN_TOKENS and v != stub.get(k)}
+    # Every student's matches with the course's own code, weighed by freedom.
+    weight: dict[str, float] = {}
+    for student, funcs in per_student.items():
         copied: dict[str, list] = {}
         for name, tokens in funcs.items():
+            canonical = sources.get(name + "@solution", sources.get(name, (None, tokens)))[1]
+            weight.setdefault(name, freedom(canonical, stub.get(name)))
             for key in (name, name + "@solution"):
                 if key in sources:
                     label, theirs = sources[key]
@@ -218,9 +255,10 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
                     if score >= SIMILAR:
                         copied.setdefault(label, []).append((name, score, len(tokens)))
         for label, matched in copied.items():
-            if sum(n for _, _, n in matched) >= PAIR_TOKENS:
+            if sum(n * weight[name] for name, _, n in matched) >= PAIR_TOKENS:
                 report.flags.append(Flag(student, f"near-copy of {label}", ", ".join(
-                    f"{name} ({score:.0%})" for name, score, _ in matched)))
+                    f"{name} ({score:.0%}, freedom {weight[name]:.2f})"
+                    for name, score, _ in matched)))
     students = sorted(per_student)
     parent = {s: s for s in students}
 
@@ -237,8 +275,8 @@ def scan(assignment: str, submissions: dict[str, object], release=None,
             for name, tokens in per_student[first].items():
                 other = per_student[second].get(name)
                 if other is not None and similarity(tokens, other) >= SIMILAR:
-                    matched.append((name, len(tokens)))
-            # Short functions with one natural solution match by chance; ask for more.
+                    matched.append((name, len(tokens) * weight[name]))
+            # Functions with one natural solution match by chance: they weigh little.
             if sum(n for _, n in matched) >= PAIR_TOKENS:
                 parent[root(first)] = root(second)
                 for student in (first, second):
