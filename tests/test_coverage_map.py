@@ -10,6 +10,7 @@ order.
 from __future__ import annotations
 
 import re
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,48 +68,42 @@ class CoverageRows(HTMLParser):
                 self._cells[-1]["codes"][-1] += data
 
 
-class SectionText(HTMLParser):
-    """The text inside the element whose id is `target` (a section and its subsections)."""
+class SectionTexts(HTMLParser):
+    """The text inside every element that has an id (a section includes its subsections)."""
 
-    def __init__(self, target: str):
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self):
         super().__init__()
-        self.target = target
-        self.found = False
-        self.text = ""
-        self._tag: str | None = None
-        self._depth = 0
-        self._done = False
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[tuple[str, str | None]] = []  # (tag, id) of every open element
 
     def handle_starttag(self, tag, attrs):
-        if self._done:
+        if tag in self.VOID:
             return
-        if self._tag is None and dict(attrs).get("id") == self.target:
-            self.found, self._tag, self._depth = True, tag, 1
-        elif self._tag == tag:
-            self._depth += 1
+        element_id = dict(attrs).get("id")
+        if element_id is not None:
+            self.texts.setdefault(element_id, [])
+        self._open.append((tag, element_id))
 
     def handle_endtag(self, tag):
-        if self._tag == tag and not self._done:
-            self._depth -= 1
-            if self._depth == 0:
-                self._done = True
+        for i in range(len(self._open) - 1, -1, -1):  # close up to the matching tag
+            if self._open[i][0] == tag:
+                del self._open[i:]
+                return
 
     def handle_data(self, data):
-        if self._tag is not None and not self._done:
-            self.text += data
+        for _, element_id in self._open:
+            if element_id is not None:
+                self.texts[element_id].append(data)
 
 
-def section_text(page: Path, fragment: str) -> str | None:
-    parser = SectionText(fragment)
+@cache
+def sections(page: Path) -> dict[str, str]:
+    parser = SectionTexts()
     parser.feed(page.read_text(encoding="utf-8"))
-    return normalise(parser.text) if parser.found else None
-
-
-def main_text(page: Path) -> str:
-    parser = SectionText("main-content")  # the article body of a whole page
-    parser.feed(page.read_text(encoding="utf-8"))
-    assert parser.found, f"{page.name} has no #main-content element"
-    return normalise(parser.text)
+    return {k: normalise("".join(v)) for k, v in parser.texts.items()}
 
 
 def test_every_source_row_has_a_key_term_and_a_link():
@@ -147,7 +142,7 @@ def test_every_row_links_a_section_that_contains_its_key_term(built_book):
             if url.scheme or not target.is_file():
                 problems.append(f"{concept[:60]!r}: link {href} leads to no page of the book")
                 continue
-            text = section_text(target, url.fragment) if url.fragment else main_text(target)
+            text = sections(target).get(url.fragment or "main-content")
             if text is None:
                 problems.append(f"{concept[:60]!r}: {target.name} has no element #{url.fragment}")
             elif term not in text:
