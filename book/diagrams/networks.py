@@ -182,7 +182,7 @@ def bidirectional(steps: int = 4) -> Diagram:
 def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
     """One decoder step of an encoder-decoder with attention: the context c<t> is the
     sum of the encoder states h<t'> weighted by alpha<t,t'>, which depend on s<t-1>."""
-    d = canvas(8.6, 5.6, x0=-0.3, y0=-0.5)
+    d = canvas(8.9, 5.6, x0=-0.3, y0=-0.5)
     ax = d.ax
     ye, yd = 0.85, 3.55
     xs = [0.5 + 1.35 * k for k in range(len(weights))]
