@@ -66,7 +66,7 @@ DEMO_PLACES = """() => Array.from(document.querySelectorAll('div.demo-frames')).
     if (!section) return null;
     const h2 = section.querySelector(':scope > h2').cloneNode(true);
     h2.querySelectorAll('a.headerlink').forEach(a => a.remove());
-    return h2.textContent.replace(/\u2019/g, "'").trim();
+    return h2.textContent.replace(/\u2019/g, "'").trim().replace(/^[0-9.]+\\s+/, '');
 })"""
 
 
