@@ -181,7 +181,8 @@ def bidirectional(steps: int = 4) -> Diagram:
 
 def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
     """One decoder step of an encoder-decoder with attention: the context c<t> is the
-    sum of the encoder states h<t'> weighted by alpha<t,t'>, which depend on s<t-1>."""
+    sum of the encoder states h<t'> weighted by alpha<t,t'>, which depend on s<t-1>;
+    the decoder also reads the previous output y<t-1>."""
     d = canvas(8.9, 5.6, x0=-0.3, y0=-0.5)
     ax = d.ax
     ye, yd = 0.85, 3.55
@@ -201,7 +202,7 @@ def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
         t = "T_x" if k == tx else str(k)
         wire(ax, [(cx, ye + 0.23), (sx - 0.2, sy - 0.05)], lw=0.6 + 6 * alpha,
              color="#4a6fa5")
-        label(ax, (cx + 0.02, ye + 0.45), rf"$\alpha{step('t,' + t)}$", ha="right",
+        label(ax, (cx - 0.08, ye + 0.42), rf"$\alpha{step('t,' + t)}$", ha="right",
               fontsize=9, color="#4a6fa5")
     # decoder
     box(ax, (5.5, yd), rf"$s{step('t-1')}$", "decoder", w=0.78, h=0.46)
@@ -212,6 +213,9 @@ def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
     label(ax, (4.3, yd), r"$\cdots$", fontsize=13)
     label(ax, (8.25, yd), r"$\cdots$", fontsize=13)
     wire(ax, [(sx, sy + 0.2), (sx, yd - 0.23)])
+    # the previous output is the decoder's input (the true one in training)
+    box(ax, (8.0, 2.75), rf"$y{step('t-1')}$", "output", w=0.62, h=0.36)
+    wire(ax, [(8.0, 2.93), (8.0, 3.1), (sx + 0.22, 3.1), (sx + 0.22, yd - 0.23)])
     label(ax, (sx + 0.12, (sy + yd) / 2 - 0.05), rf"$c{step('t')}$", ha="left")
     box(ax, (sx, 4.55), rf"$\hat y{step('t')}$", "output", w=0.62, h=0.38)
     wire(ax, [(sx, yd + 0.23), (sx, 4.36)])
