@@ -21,7 +21,7 @@ NOTATION = {
     "bptt": [r"$\mathcal{L}^{\langle 1 \rangle}$", r"$a^{\langle 4 \rangle}$", "forward",
              "backward (BPTT): gradients"],
     "gru_cell": [r"$\Gamma_r$", r"$\Gamma_u$", r"$\tilde c^{\langle t \rangle}$", "tanh",
-                 r"$1-$", r"$\Gamma_r \ast a^{\langle t-1 \rangle}$", "$W_c, b_c$"],
+                 r"$1-$", r"$\Gamma_r \odot a^{\langle t-1 \rangle}$", "$W_c, b_c$"],
     "lstm_cell": [r"$\Gamma_f$", r"$\Gamma_i$", r"$\Gamma_o$", r"$\tilde c^{\langle t \rangle}$",
                   r"$c^{\langle t-1 \rangle}$", r"$c^{\langle t \rangle}$",
                   "cell state: the conveyor", "forget", "input", "output"],

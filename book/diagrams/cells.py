@@ -94,7 +94,7 @@ def gru_cell() -> Diagram:
     wire(ax, [(2.0, 1.81), (2.0, 2.3)])
     op(ax, (2.0, 2.45), r"$\times$")
     wire(ax, [(2.15, 2.45), (4.8, 2.45), (4.8, 1.9), (5.25, 1.9)])
-    label(ax, (4.0, 2.25), rf"$\Gamma_r \ast a{step('t-1')}$", fontsize=9)
+    label(ax, (4.0, 2.25), rf"$\Gamma_r \odot a{step('t-1')}$", fontsize=9)
     dot(ax, (5.6, 0.5))
     wire(ax, [(5.6, 0.5), (5.6, 1.69)])
     box(ax, (5.6, 1.9), "tanh", "tanh", w=0.7)
