@@ -25,7 +25,7 @@ setup: $(BIN)/jupyter-book node_modules/.package-lock.json
 # jupyter-cache keys a chapter on its own code cells only: when the library code the
 # chapters run (the reference, the demos) changes, drop the executed results so that
 # every chapter runs again.
-LIBRARY := $(shell find autograder book/demos -name '*.py' 2>/dev/null)
+LIBRARY := $(shell find autograder book/demos book/diagrams -name '*.py' 2>/dev/null)
 _build/.library-stamp: $(LIBRARY)
 	rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute
 	mkdir -p _build && touch $@

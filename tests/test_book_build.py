@@ -18,11 +18,39 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-MARKER = "<!-- demos below this line are maintained by the demos engineer -->"
 CHAPTERS = [
     "01_why_sequences", "02_notation", "03_forward_pass", "04_bptt",
     "05_vanishing_gradients", "06_gru_lstm", "07_architectures", "08_char_lm_project",
 ]
+# Where each demo belongs: the '## ' section that teaches what it shows.
+DEMO_SECTIONS = {
+    "01_why_sequences": {"parameter_count_demo": "Sharing parameters across time",
+                         "word_order_demo": "What makes sequences different"},
+    "02_notation": {"one_hot_demo": "Words as vectors",
+                    "shapes_demo": "Arrays: features, batch, time"},
+    "03_forward_pass": {
+        "step_through_demo": "Elman's experiment: finding words by prediction error",
+        "word_boundaries_demo": "Elman's experiment: finding words by prediction error"},
+    "04_bptt": {"contributions_demo": "Where the gradient comes from in time",
+                "truncation_demo": "Truncated BPTT"},
+    "05_vanishing_gradients": {"gradient_decay_demo": "A product of Jacobians",
+                               "cliff_demo": "Gradient clipping"},
+    "06_gru_lstm": {"memory_cell_demo": "Long short-term memory",
+                    "gru_gates_demo": "The gated recurrent unit",
+                    "long_dependency_demo": "GRU or LSTM?"},
+    "07_architectures": {"architecture_demo": "Matching the architecture to the task",
+                         "bidirectional_demo": "Bidirectional RNNs",
+                         "attention_demo": "Attention"},
+    "08_char_lm_project": {"temperature_demo": "Sampling with a temperature",
+                           "training_demo": "Training"},
+}
+# The figures drawn by book/diagrams, by chapter (MyST names).
+DIAGRAMS = {
+    "03_forward_pass": ["fig-rnn-cell", "fig-unrolled"],
+    "04_bptt": ["fig-bptt"],
+    "06_gru_lstm": ["fig-gru-cell", "fig-lstm-cell"],
+    "07_architectures": ["fig-taxonomy", "fig-bidirectional", "fig-attention"],
+}
 ASSIGNMENTS = {
     "02_notation": "notation", "03_forward_pass": "forward_pass", "04_bptt": "bptt",
     "05_vanishing_gradients": "vanishing_gradients", "06_gru_lstm": "gru_lstm",
@@ -138,13 +166,59 @@ def test_launch_buttons_point_at_the_repository(built_book):
     assert "hub/user-redirect/git-pull" in html
 
 
+def demos_by_section(chapter: str) -> list[tuple[str, str]]:
+    """(demo function, title of the enclosing '## ' section) for every demo a chapter
+    shows, in page order."""
+    found, section = [], None
+    for line in (BOOK / f"{chapter}.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        match = re.match(r"show\((\w+)\(", line)
+        if match:
+            found.append((match.group(1), section))
+    return found
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_ends_with_the_demos_section(chapter):
+def test_demos_sit_beside_their_ideas(chapter):
+    """Every demo of the catalog is shown in the section that teaches what it shows, as a
+    'Demo:' subsection inside <!-- demo --> ... <!-- /demo --> (the char-LM corpus of
+    chapter 8 leaves those blocks out); no chapter gathers its demos at the end."""
+    from demos.catalog import DEMOS
+
     text = (BOOK / f"{chapter}.md").read_text(encoding="utf-8")
-    head, sep, tail = text.partition("\n## Interactive demos\n")
-    assert sep, f"{chapter} has no '## Interactive demos' section"
-    assert tail.lstrip("\n").startswith(MARKER), f"{chapter}: the marker must follow the heading"
-    assert "\n## " not in tail, f"{chapter}: 'Interactive demos' must be the last section"
+    assert "## Interactive demos" not in text, f"{chapter} still gathers its demos at the end"
+    placed = demos_by_section(chapter)
+    assert sorted(f for f, _ in placed) == sorted(f.__name__ for f in DEMOS[chapter])
+    for function, section in placed:
+        assert section == DEMO_SECTIONS[chapter][function], (
+            f"{chapter}: {function} is under '## {section}', "
+            f"not '## {DEMO_SECTIONS[chapter][function]}'"
+        )
+    blocks = re.findall(r"<!-- demo -->\n### Demo: .*?<!-- /demo -->", text, flags=re.S)
+    assert len(blocks) == len(placed), f"{chapter}: a demo is not wrapped in demo comments"
+    assert all(block.count("show(") == 1 for block in blocks)
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", list(DIAGRAMS))
+def test_diagrams_are_numbered_figures_referred_to_from_the_text(built_book, chapter):
+    """Each diagram is a numbered figure with a caption, an SVG drawn at build time, alt
+    text, and a {numref} to it in the chapter's prose."""
+    html = page(built_book, f"book/{chapter}")
+    for name in DIAGRAMS[chapter]:
+        figure = re.search(rf'<figure[^>]*id="{name}"[^>]*>(.*?)</figure>', html, flags=re.S)
+        assert figure, f"{chapter}: no figure with id {name}"
+        img = re.search(r"<img[^>]*>", figure.group(1)).group(0)
+        assert 'class="diagram"' in img, f"{chapter}: {name} is not a diagram image"
+        alt = re.search(r'alt="([^"]*)"', img).group(1)
+        assert len(alt) > 80, f"{chapter}: {name} has no real alt text: {alt!r}"
+        src = re.search(r'src="([^"]+\.svg)"', img).group(1)
+        assert (built_book / "book" / src).resolve().stat().st_size > 5000, src
+        assert re.search(r'class="caption-number">Fig\. \d+\.\d+', figure.group(1)), name
+        assert re.search(rf'href="#{name}"><span class="std std-numref">Fig\.', html), (
+            f"{chapter}: the text never refers to {name}"
+        )
 
 
 def test_assignment_role_links_released_files_and_tolerates_missing_ones(tmp_path):

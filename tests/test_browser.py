@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_book_build import DEMO_SECTIONS, DIAGRAMS, demos_by_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +48,28 @@ IMAGES = """async () => {
 }"""
 
 
+DIAGRAM_IMAGES = """async () => {
+    const imgs = Array.from(document.querySelectorAll('figure img.diagram'));
+    await Promise.all(imgs.map(img => img.decode().catch(() => null)));
+    return imgs.map(img => ({
+        figure: img.closest('figure').id, width: img.naturalWidth,
+        svg: img.currentSrc.endsWith('.svg'), alt: img.getAttribute('alt') || '',
+    }));
+}"""
+
+# The '## ' section (h2) that holds each static demo, in page order.
+DEMO_PLACES = """() => Array.from(document.querySelectorAll('div.demo-frames')).map(demo => {
+    let section = demo.closest('section');
+    while (section && !section.querySelector(':scope > h2')) {
+        section = section.parentElement.closest('section');
+    }
+    if (!section) return null;
+    const h2 = section.querySelector(':scope > h2').cloneNode(true);
+    h2.querySelectorAll('a.headerlink').forEach(a => a.remove());
+    return h2.textContent.replace(/\u2019/g, "'").trim().replace(/^[0-9.]+\\s+/, '');
+})"""
+
+
 def test_every_chapter_is_in_the_toc():
     names = {Path(p).name for p in PAGES}
     expected = {
@@ -75,6 +98,19 @@ def test_page_works_offline(built_book, offline_page, docname):
     # Images: every <img> loaded (figures made at build time, logos, demo frames).
     for img in page.evaluate(IMAGES):
         assert img["width"] > 0, f"{docname}: image did not load: {img['src']}"
+
+    # Diagrams (book/diagrams): each figure's SVG loaded and has real alt text.
+    chapter = Path(docname).name
+    drawn = page.evaluate(DIAGRAM_IMAGES)
+    assert [d["figure"] for d in drawn] == DIAGRAMS.get(chapter, []), f"{docname}: {drawn}"
+    for d in drawn:
+        assert d["svg"] and d["width"] > 0, f"{docname}: diagram did not load: {d}"
+        assert len(d["alt"].strip()) > 80, f"{docname}: {d['figure']} has no alt text"
+
+    # Demos: each sits under the section heading that teaches what it shows.
+    if chapter in DEMO_SECTIONS:
+        expected = [section for _, section in demos_by_section(chapter)]
+        assert page.evaluate(DEMO_PLACES) == expected, f"{docname}: demos misplaced"
 
     # Widgets: a page with widget views had them rendered by the local widget manager.
     views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()

@@ -196,7 +196,7 @@ def test_gru_unit_keeps_or_replaces():
     r = gru_lstm.gru_gates(-5.0)
     previous = np.concatenate([[0.0], r["a"][:-1]])
     np.testing.assert_allclose(r["a"], r["update"] * r["candidate"]
-                               + (1 - r["update"]) * previous)  # Cho / Ng update rule
+                               + (1 - r["update"]) * previous)  # Ng's update rule
     write = np.array(gru_lstm.GRU_WRITE) == 1
     assert np.all(np.abs(r["a"] - previous)[~write] < 0.02)  # kept
     assert np.all(np.abs(r["a"] - r["candidate"])[write] < 0.02)  # replaced

@@ -1,4 +1,4 @@
-"""Gated recurrent unit in the form of Cho et al. (2014) and Ng's notes.
+"""Gated recurrent unit in Ng's form (the cell of Cho et al., 2014, written as in Ng's notes).
 
     concat   = [a<t-1>; x<t>]
     u<t>     = sigmoid(Wu concat + bu)                 update gate
@@ -6,8 +6,12 @@
     cc<t>    = tanh(Wc [r<t> * a<t-1>; x<t>] + bc)     candidate
     a<t>     = u<t> * cc<t> + (1 - u<t>) * a<t-1>
 
-The reset gate acts on a<t-1> *before* the matrix product; PyTorch applies it after
-(see gru_torch.py). The GRU has no output layer of its own here.
+Here u weights the new candidate, as in Ng's course and Chung et al. (2014); Cho et al.
+(2014), CS224d, d2l and PyTorch write an update gate z = 1 - u that weights the old state
+(a convention: negating the gate's weights and bias converts one into the other). The
+reset gate acts on a<t-1> *before* the matrix product, as in the final version of Cho
+et al.'s paper (arXiv v3); its first version (v1) and PyTorch apply it after (see
+gru_torch.py), which is a different function. The GRU has no output layer of its own here.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """The GRU as PyTorch's nn.GRU computes it.
 
     r<t> = sigmoid(Wir x<t> + bir + Whr h<t-1> + bhr)       reset gate
-    z<t> = sigmoid(Wiz x<t> + biz + Whz h<t-1> + bhz)       "keep the old state" gate
+    z<t> = sigmoid(Wiz x<t> + biz + Whz h<t-1> + bhz)       update gate (weights h<t-1>)
     n<t> = tanh(Win x<t> + bin + r<t> * (Whn h<t-1> + bhn))  candidate
     h<t> = (1 - z<t>) * n<t> + z<t> * h<t-1>
 
 Two differences from gru.py: the reset gate multiplies Whn h<t-1> *after* the matrix
-product (so it has its own bias bhn inside), and z plays the role of 1 - u. The weights
+product (so it has its own bias bhn inside; Cho et al.'s arXiv v1), and z weights the
+old state as in Cho et al. (2014), so it plays the role of 1 - u. The weights
 are split into input (W_i*, (n_a, n_x)) and hidden (W_h*, (n_a, n_a)) parts, as in
 PyTorch; torch_convert.py maps them to and from PyTorch's state dict.
 """

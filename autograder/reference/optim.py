@@ -51,7 +51,7 @@ def adagrad(
     learning_rate: float = 1e-1,
     eps: float = 1e-8,
 ) -> tuple[dict, dict]:
-    """Adagrad (Duchi et al., 2011), as in min-char-rnn:
+    """Adagrad (Duchi et al., 2011), the optimiser of min-char-rnn (which adds eps inside the root):
 
         G <- G + dW**2,   W <- W - learning_rate * dW / (sqrt(G) + eps).
 

@@ -26,13 +26,15 @@ reference -> torch -> reference is exact, and torch -> reference -> torch gives 
 that computes the same function (its biases are re-split). The output layer (Wya, by or
 Wy, by) is an `nn.Linear` in PyTorch: see `linear_to_torch` / `linear_from_torch`.
 
-There is no converter for the Cho/Ng GRU of gru.py. Its update gate u is PyTorch's
-1 - z (a sign flip of the weights would handle that), but its candidate is
+There is no converter for the GRU of gru.py (Ng's form). Its update gate u is PyTorch's
+1 - z (PyTorch's z weights the old state, as in Cho et al. 2014; a sign flip of the
+weights would handle that), but its candidate is
 tanh(Wc [r * a_prev; x] + bc): the reset gate multiplies a_prev *before* the matrix
 product. PyTorch computes tanh(Win x + bin + r * (Whn h + bhn)), the gate applied
-*after* the product. W (r * a) = r * (W a) for every r only when W is diagonal, so no
-choice of weights makes one cell compute the other: the two are different models that
-merely share a name. Use gru_torch.py when you want to compare with `torch.nn.GRU`.
+*after* the product (Cho et al.'s arXiv v1; gru.py follows their v3).
+W (r * a) = r * (W a) for every r only when W is diagonal, so no choice of weights makes
+one cell compute the other: the two are different models that merely share a name. Use
+gru_torch.py when you want to compare with `torch.nn.GRU`.
 """
 
 from __future__ import annotations

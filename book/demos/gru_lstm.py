@@ -130,7 +130,7 @@ GRU_WRITE = (1, 0, 0, 1, 0, 0, 1, 0, 1, 0)
 
 
 def gru_gates(update_bias: float, reset_bias: float = -5.0) -> dict:
-    """One GRU unit (Cho/Ng form) on x<t> = (value, write), step by step.
+    """One GRU unit (Ng's form: u weights the candidate) on x<t> = (value, write), step by step.
 
     u = sigmoid(10 write + update_bias): about 1 on write steps (take the candidate),
     about 0 otherwise (keep the state) when update_bias = -5. The candidate is
