@@ -46,9 +46,12 @@ c.Autograde.sanitize_preprocessors = [
     _NBG + "ClearOutput", _NBG + "DeduplicateIds", _NBG + "OverwriteKernelspec",
     _SECURE + "RestoreCells", _NBG + "CheckCellMetadata",
 ]
+# After the grades are saved: cap the output the graded copy carries, then make student
+# markdown, raw cells and outputs inert for the instructor's browser (formgrader).
 c.Autograde.autograde_preprocessors = [
     _SECURE + "SecureExecute", _NBG + "IgnorePattern", _NBG + "LimitOutput",
-    _NBG + "SaveAutoGrades", _NBG + "AssignLatePenalties", _NBG + "CheckCellMetadata",
+    _NBG + "SaveAutoGrades", _NBG + "AssignLatePenalties", _SECURE + "CapNotebookOutput",
+    _SECURE + "SanitizeHTML", _NBG + "CheckCellMetadata",
 ]
 c.OverwriteCells.add_missing_cells = True
 c.SecureExecute.cell_timeout = 60.0        # seconds per code cell
@@ -56,8 +59,11 @@ c.SecureExecute.problem_timeout = 60.0     # seconds per test cell (one graded f
 c.SecureExecute.submission_timeout = 300.0  # seconds per notebook
 c.SecureExecute.memory_mb = 2048
 c.SecureExecute.workers = 0                # parallel sandboxes; 0 = one per CPU
-# Feedback shows scores and check messages, never the hidden tests.
+c.CapNotebookOutput.max_output_chars = 1_000_000  # output kept per graded notebook
+c.CapNotebookOutput.max_output_cells = 200        # code cells per notebook keeping output
+# Feedback shows scores and check messages, never the hidden tests; student HTML is
+# sanitised again (graded notebooks from before the sanitiser, defence in depth).
 c.GenerateFeedback.preprocessors = [
     _NBG + "GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    _NBG + "ClearHiddenTests",
+    _NBG + "ClearHiddenTests", _SECURE + "CapNotebookOutput", _SECURE + "SanitizeHTML",
 ]

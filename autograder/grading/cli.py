@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import statistics
 import sys
 import threading
@@ -44,6 +45,48 @@ class ProgressBar:
     def close(self) -> None:
         self.stream.write("\n")
         self.stream.flush()
+
+
+class FailureLog(logging.Handler):
+    """Collects, per student, why nbgrader could not grade a submission (its ERROR log)."""
+
+    START = re.compile(r"There was an error processing assignment: (.+)")
+    END = re.compile(r"There was an error processing assignment '.*' for student '(.+)'")
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.current: str | None = None
+        self.reasons: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return
+        start = self.START.match(message)
+        if start:
+            self.current = Path(start.group(1).strip()).parent.name
+            self.reasons.setdefault(self.current, "see the nbgrader log above")
+            return
+        end = self.END.match(message)
+        if end:
+            self.reasons.setdefault(end.group(1), "see the nbgrader log above")
+            return
+        if self.current and "Traceback" in message:
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            self.reasons[self.current] = lines[-1][:200] if lines else "error"
+            self.current = None
+
+
+def _previous_runs(coursedir, assignment: str, submitted: dict) -> dict[str, float]:
+    """student -> modification time of their graded notebooks before this run."""
+    out = {}
+    for student in submitted:
+        folder = Path(coursedir.root) / coursedir.autograded_directory / student / assignment
+        times = [p.stat().st_mtime for p in folder.glob("*.ipynb")]
+        if times:
+            out[student] = max(times)
+    return out
 
 
 def _app(argv: list[str]):
@@ -90,7 +133,10 @@ def grade(args) -> int:
           f"sandboxes\n{caps.describe()}", file=sys.stderr)
     bar = ProgressBar(total)
     preprocessors.progress_listeners.append(bar.update)
-    start = time.monotonic()
+    failures = FailureLog()
+    app.log.addHandler(failures)
+    previous = _previous_runs(coursedir, args.assignment, submitted)
+    start, started_at = time.monotonic(), time.time()
     status = 0
     try:
         app.start()
@@ -98,25 +144,52 @@ def grade(args) -> int:
         status = int(exit_.code or 0)
     finally:
         preprocessors.progress_listeners.remove(bar.update)
+        app.log.removeHandler(failures)
         bar.close()
     seconds = time.monotonic() - start
-    print(summary(coursedir, args.assignment, submitted, seconds, workers), file=sys.stderr)
+    failed = regrade_failures(coursedir, args.assignment, submitted, started_at,
+                              failures.reasons, previous)
+    print(summary(coursedir, args.assignment, submitted, seconds, workers, failed),
+          file=sys.stderr)
     report = run_integrity(coursedir, args.assignment, submitted)
     print(report, file=sys.stderr)
     return status
 
 
+def regrade_failures(coursedir, assignment: str, submitted: dict, started_at: float,
+                     reasons: dict[str, str], previous: dict[str, float]) -> dict[str, str]:
+    """student -> a line saying this run did not grade them (and what the gradebook holds).
+
+    A student failed if nbgrader logged an error for them or left no graded notebook
+    written by this run; nbgrader then keeps the scores of an earlier run silently."""
+    out = {}
+    for student in submitted:
+        folder = Path(coursedir.root) / coursedir.autograded_directory / student / assignment
+        fresh = [p for p in folder.glob("*.ipynb") if p.stat().st_mtime >= started_at - 1]
+        if student not in reasons and fresh:
+            continue
+        reason = reasons.get(student, "no graded notebook was written")
+        when = previous.get(student)
+        kept = (f"the gradebook still holds the scores of "
+                f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(when))}"
+                if when else "the gradebook still holds the scores of an earlier run, if any")
+        out[student] = f"re-grade failed ({reason}); {kept}"
+    return out
+
+
 def summary(coursedir, assignment: str, submitted: dict, seconds: float,
-            workers: int) -> str:
+            workers: int, failed: dict[str, str] | None = None) -> str:
     from nbgrader.api import Gradebook
 
+    failed = failed or {}
     totals, most = {}, 0.0
     with Gradebook(coursedir.db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
             if sub.student.id in submitted:  # autograded points (written answers: formgrader)
                 totals[sub.student.id] = sub.code_score
                 most = sub.max_code_score
-    lines = [f"Graded {len(totals)} of {len(submitted)} submissions of {assignment} in "
+    graded = len([s for s in totals if s not in failed])
+    lines = [f"Graded {graded} of {len(submitted)} submissions of {assignment} in "
              f"{seconds:.1f} s ({workers} parallel sandboxes)"]
     if totals:
         values = list(totals.values())
@@ -125,6 +198,10 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
                      f", zero {sum(v == 0 for v in values)}")
     attention = []
     for student in sorted(submitted):
+        if student in failed:
+            attention.append(f"    {student}: {failed[student]}" if student in totals else
+                             f"    {student}: NOT GRADED: {failed[student].split(';')[0]}")
+            continue
         if student not in totals:
             attention.append(f"    {student}: NOT GRADED (see the nbgrader log above)")
             continue
