@@ -183,13 +183,22 @@ def test_batch_grades_everyone_and_changes_nothing_else(course):
 
 def test_code_keeps_full_marks_and_written_answers_wait_for_a_person(course):
     scores = _scores(course["path"])
-    for student in course["notebooks"]:
+    release = nbformat.read(course["path"] / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                            4)
+
+    def source(nb, grade_id):
+        return next(c.source for c in nb.cells
+                    if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+    for student, nb in course["notebooks"].items():
         for name, (auto, _manual, most, needs) in scores[student].items():
-            if name in html_corpus.WRITTEN:
-                # Edited answers are graded by a person, never automatically.
-                assert auto is None and needs, (student, name, auto)
-            else:
+            if name not in html_corpus.WRITTEN:
                 assert auto == most, (student, name, auto, most)
+            elif source(nb, name) != source(release, name):
+                # An edited answer is graded by a person, never automatically...
+                assert auto is None and needs, (student, name, auto)
+            else:  # ... an untouched one scores zero
+                assert auto == 0 and not needs, (student, name, auto)
 
 
 def test_honest_markdown_is_kept_byte_for_byte(course):
@@ -246,13 +255,13 @@ def _open(browser, url: str) -> dict:
     page.wait_for_timeout(1500)  # onerror/onload/refresh/autofocus have fired by now
     seen["url"] = page.url
     seen["state"] = page.evaluate("""() => {
-        const all = [...document.querySelectorAll('body *')];
+        const nb = document.querySelector('#notebook-container') || document.body;
+        const all = [...nb.querySelectorAll('*')];  // the formgrader's nav has onclick
         const onattr = all.flatMap(e => [...e.attributes].filter(a => /^on/i.test(a.name))
                                       .map(a => e.tagName + ' ' + a.name));
         const jsurl = all.flatMap(e => [...e.attributes]
             .filter(a => /^\\s*(javascript|vbscript|data:text)/i.test(a.value))
             .map(a => e.tagName + ' ' + a.name));
-        const nb = document.querySelector('#notebook-container') || document.body;
         const bad = [...nb.querySelectorAll(
             'script, iframe, object, embed, svg, form, input:not(.score):not(.extra-credit),'
             + ' base, meta, link, style, noscript')]
@@ -358,7 +367,8 @@ def test_manual_grades_of_sanitised_answers_reach_the_feedback(course):
     with Gradebook(url) as gb:
         for name in html_corpus.WRITTEN:
             grade = gb.find_grade(name, ASSIGNMENT, ASSIGNMENT, "xss_markdown")
-            grade.manual_score = 1.0
+            grade.manual_score = 1.0  # what the formgrader's grade API does on "save"
+            grade.needs_manual_grade = False
         gb.db.commit()
     nbgrader(path, "generate_feedback", ASSIGNMENT, "--student", "xss_markdown", "--force")
     with Gradebook(url) as gb:

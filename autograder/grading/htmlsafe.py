@@ -42,6 +42,7 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 PLAIN_OUTPUT_TYPES = ("text/plain",)
 _BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SIZE = re.compile(r"\d{1,5}(\.\d{1,3})?(px|%)?")
 # A 1x1 transparent PNG: the image of an attachment the notebook does not have.
 MISSING_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAA"
@@ -344,7 +345,7 @@ def repair_text(node):
         for key, value in list(node.items()):
             fixed = repair_text(value)
             if isinstance(key, str) and not key.isascii():
-                new_key = key.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+                new_key = _SURROGATE.sub("\ufffd", key)
                 if new_key != key:
                     del node[key]
                     key = new_key
@@ -354,7 +355,7 @@ def repair_text(node):
         node[:] = [repair_text(v) for v in node]
         return node
     if isinstance(node, str) and not node.isascii():
-        return node.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", node)
     return node
 
 
