@@ -17,6 +17,7 @@ import http.server
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -393,5 +394,10 @@ def test_cli_reports_a_failed_regrade_and_the_scores_it_kept(course):
         env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     err = proc.stderr
     assert "regrade_victim: re-grade failed (" in err, err[-3000:]
-    assert "the gradebook still holds the scores of" in err, err[-3000:]
+    points = sum(auto for name, (auto, *_) in before.items() if name not in
+                 html_corpus.WRITTEN)
+    assert re.search(r"regrade_victim: re-grade failed \(AttributeError: .*\); the gradebook "
+                     r"still holds the scores of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                     rf"\({points:g} autograded points\)", err), err[-3000:]
+    assert "Graded 0 of 1 submissions" in err, err[-3000:]
     assert _scores(path)["regrade_victim"] == before

@@ -157,39 +157,38 @@ def grade(args) -> int:
 
 
 def regrade_failures(coursedir, assignment: str, submitted: dict, started_at: float,
-                     reasons: dict[str, str], previous: dict[str, float]) -> dict[str, str]:
-    """student -> a line saying this run did not grade them (and what the gradebook holds).
+                     reasons: dict[str, str], previous: dict[str, float]) -> dict[str, tuple]:
+    """student -> (why, when its previous graded notebooks were written, or None) for
+    every student this run did not grade.
 
     A student failed if nbgrader logged an error for them or left no graded notebook
-    written by this run; nbgrader then keeps the scores of an earlier run silently."""
+    written by this run; nbgrader then keeps an earlier run's scores silently."""
     out = {}
     for student in submitted:
         folder = Path(coursedir.root) / coursedir.autograded_directory / student / assignment
         fresh = [p for p in folder.glob("*.ipynb") if p.stat().st_mtime >= started_at - 1]
         if student not in reasons and fresh:
             continue
-        reason = reasons.get(student, "no graded notebook was written")
-        when = previous.get(student)
-        kept = (f"the gradebook still holds the scores of "
-                f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(when))}"
-                if when else "the gradebook still holds the scores of an earlier run, if any")
-        out[student] = f"re-grade failed ({reason}); {kept}"
+        out[student] = (reasons.get(student, "no graded notebook was written"),
+                        previous.get(student))
     return out
 
 
 def summary(coursedir, assignment: str, submitted: dict, seconds: float,
-            workers: int, failed: dict[str, str] | None = None) -> str:
+            workers: int, failed: dict[str, tuple] | None = None) -> str:
     from nbgrader.api import Gradebook
 
     failed = failed or {}
-    totals, most = {}, 0.0
+    totals, stale, most = {}, {}, 0.0
     with Gradebook(coursedir.db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
-            if sub.student.id in submitted:  # autograded points (written answers: formgrader)
-                totals[sub.student.id] = sub.code_score
+            student = sub.student.id
+            if student in failed:  # what the gradebook still holds from an earlier run
+                stale[student] = (sub.code_score, sub.timestamp)
+            elif student in submitted:  # autograded points (written answers: formgrader)
+                totals[student] = sub.code_score
                 most = sub.max_code_score
-    graded = len([s for s in totals if s not in failed])
-    lines = [f"Graded {graded} of {len(submitted)} submissions of {assignment} in "
+    lines = [f"Graded {len(totals)} of {len(submitted)} submissions of {assignment} in "
              f"{seconds:.1f} s ({workers} parallel sandboxes)"]
     if totals:
         values = list(totals.values())
@@ -199,8 +198,15 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
     attention = []
     for student in sorted(submitted):
         if student in failed:
-            attention.append(f"    {student}: {failed[student]}" if student in totals else
-                             f"    {student}: NOT GRADED: {failed[student].split(';')[0]}")
+            why, when = failed[student]
+            if student not in stale:
+                attention.append(f"    {student}: NOT GRADED: {why}")
+                continue
+            points, submitted_at = stale[student]
+            of = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when else
+                  f"an earlier run (submission of {submitted_at})")
+            attention.append(f"    {student}: re-grade failed ({why}); the gradebook still "
+                             f"holds the scores of {of} ({points:g} autograded points)")
             continue
         if student not in totals:
             attention.append(f"    {student}: NOT GRADED (see the nbgrader log above)")
