@@ -309,6 +309,16 @@ class CapNotebookOutput(NbGraderPreprocessor):
                                "output").tag(config=True)
 
     def preprocess(self, nb, resources):
+        try:
+            return self._cap(nb, resources)
+        except Exception as error:  # never expected: keep no student output at all
+            self.log.error("output cap failed (%s): dropping all student output", error)
+            for cell in nb.cells:
+                if cell.get("cell_type") == "code" and not grading_notebook.is_test_cell(cell):
+                    cell.outputs = []
+            return nb, resources
+
+    def _cap(self, nb, resources):
         total, cells, cut = 0, 0, []
         for index, cell in enumerate(nb.cells):
             if cell.get("cell_type") != "code" or grading_notebook.is_test_cell(cell) \
