@@ -278,7 +278,10 @@ def _open(browser, url: str) -> dict:
             src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0}));
         return {pwned: window.__pwned || null, title: document.title, onattr, jsurl, bad,
                 imgs, text: document.body.innerText,
-                tables: [...document.querySelectorAll('table')].map(t => t.innerText)};
+                tables: [...document.querySelectorAll('table')].map(t => t.innerText),
+                // the element the formgrader's script finds for a grade id ($("#" + id))
+                found: Object.fromEntries([...document.querySelectorAll('input.score')]
+                    .map(i => [i.id, document.getElementById(i.id) === i]))};
     }""")
     context.close()
     return seen
@@ -338,6 +341,13 @@ def test_no_student_script_runs_in_the_instructors_browser(course, browser, tmp_
         assert len(plots) >= 4 and all(i["ok"] for i in plots), (student, plots)
         assert "a < b and b > a" in text and "a<b" in text and "https://numpy.org" in text
     assert html_corpus.NOTE_START in results["xss_markdown"]["state"]["text"]
+    if kind == "formgrade":  # every grade cell's score box, and no student element
+        found = results["xss_markdown"]["state"]["found"]  # shadows its id
+        assert len(found) == 7 and all(found.values()), found
+    else:  # outputs planted in a graded notebook: sanitised HTML stays, script is text
+        text = results["planted_outputs"]["state"]["text"]
+        assert "html output" in text
+        assert "not shown (could run in a browser): application/javascript" in text
 
 
 def test_missing_attachment_does_not_break_feedback_or_the_formgrader(course):
