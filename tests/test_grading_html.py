@@ -309,6 +309,13 @@ def test_no_student_script_runs_in_the_instructors_browser(course, browser, tmp_
         pages = _pages(course, tmp_path, kind)
         results = {student: _open(browser, f"{server.url}/{kind}/{student}.html")
                    for student in pages}
+        asked = list(server.paths)
+        if kind == "formgrade":  # control: the same checks catch the unsanitised page
+            submitted = course["path"] / "_grading" / "submitted" / "xss_markdown" / \
+                ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+            (tmp_path / "control.html").write_text(render_formgrade(submitted, "control"))
+            control = _open(browser, f"{server.url}/control.html")
+            assert len(control["dialogs"]) >= 5 and any("/pwned/" in p for p in server.paths)
     finally:
         server.close()
     problems = []
@@ -323,7 +330,7 @@ def test_no_student_script_runs_in_the_instructors_browser(course, browser, tmp_
             + [f"element {t} in the notebook" for t in state["bad"]]
             + [f"left the page: {seen['url']}"] * (not seen["url"].endswith(f"{student}.html"))
             + [f"asked for {u}" for u in seen["requests"] if "/pwned" in u])]
-    problems += [f"server saw {p}" for p in server.paths if "pwned" in p]
+    problems += [f"server saw {p}" for p in asked if "pwned" in p]
     assert not problems, "\n".join(problems)
 
     # What must still show: the honest student's math (as TeX in the DOM when MathJax is
