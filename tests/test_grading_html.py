@@ -276,7 +276,12 @@ def _open(browser, url: str) -> dict:
             .map(e => e.tagName);
         const imgs = [...document.querySelectorAll('img')].map(i => ({
             src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0}));
+        const mj = window.MathJax;
+        const mathjax = !!(mj && (mj.version || (mj.Hub && mj.Hub.Typeset)));
+        const typeset = document.querySelectorAll(
+            'mjx-container, .MathJax, .MathJax_Display, .MathJax_Preview').length;
         return {pwned: window.__pwned || null, title: document.title, onattr, jsurl, bad,
+                mathjax, typeset,
                 imgs, text: document.body.innerText,
                 tables: [...document.querySelectorAll('table')].map(t => t.innerText),
                 // the element the formgrader's script finds for a grade id ($("#" + id))
@@ -338,7 +343,9 @@ def test_no_student_script_runs_in_the_instructors_browser(course, browser, tmp_
     for student in ("honest_rich", "xss_markdown"):
         state = results[student]["state"]
         text = state["text"]
-        if "MathJax" not in "".join(results[student]["console"]):
+        if state["mathjax"]:  # MathJax ran (served offline): the math was typeset
+            assert state["typeset"] >= 3, (student, state["typeset"])
+        else:  # no MathJax here (it comes from a CDN): the TeX is intact in the page
             for tex in (html_corpus.TEX_INLINE, html_corpus.TEX_DISPLAY):
                 assert tex in text, (student, tex)
             assert "\\begin{align}" in text and "c &< d" in text, student
