@@ -259,7 +259,7 @@ def _open(browser, url: str) -> dict:
     page.on("request", lambda r: seen["requests"].append(r.url))
     page.on("console", lambda m: seen["console"].append(m.text))
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(1500)  # onerror/onload/refresh/autofocus have fired by now
+    page.wait_for_timeout(1000)  # onerror/onload/refresh/autofocus have fired by now
     seen["url"] = page.url
     seen["state"] = page.evaluate("""() => {
         const nb = document.querySelector('#notebook-container') || document.body;

@@ -192,7 +192,11 @@ def grade_notebook(nb, limits: sandbox.Limits | None = None, slot: int = 0,
                                                       files=files)
     for problem in job.problems:
         outcome = result.steps[problem.step] if result and problem.step is not None else None
-        judge(problem, outcome)
+        try:
+            judge(problem, outcome)
+        except Exception as error:  # costs this problem only, with the reason
+            problem.error = f"could not be judged: {type(error).__name__}: {str(error)[:200]}"
+            judge(problem, None)
     write_outputs(nb, job, result)
     caps = sandbox.capabilities()
     summary = {
