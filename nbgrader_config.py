@@ -50,9 +50,12 @@ c.Autograde.sanitize_preprocessors = [
     _NBG + "ClearOutput", _NBG + "DeduplicateIds", _NBG + "OverwriteKernelspec",
     _SECURE + "RestoreCells", _NBG + "CheckCellMetadata",
 ]
+# After the grades are saved: cap the output the graded copy carries, then make student
+# markdown, raw cells and outputs inert for the instructor's browser (formgrader).
 c.Autograde.autograde_preprocessors = [
     _SECURE + "SecureExecute", _NBG + "IgnorePattern", _NBG + "LimitOutput",
-    _NBG + "SaveAutoGrades", _NBG + "AssignLatePenalties", _NBG + "CheckCellMetadata",
+    _NBG + "SaveAutoGrades", _NBG + "AssignLatePenalties", _SECURE + "CapNotebookOutput",
+    _SECURE + "SanitizeHTML", _NBG + "CheckCellMetadata",
 ]
 c.OverwriteCells.add_missing_cells = True
 c.SecureExecute.cell_timeout = 60.0        # seconds per code cell
@@ -64,10 +67,13 @@ c.SecureExecute.workers = 0                # parallel sandboxes; 0 = one per CPU
 # precomputed from the public code match nothing. Export RNN_COURSE_SECRET before grading,
 # or set c.SecureExecute.course_secret in a config file outside this repository (e.g.
 # ~/.jupyter/nbgrader_config.py). Without one, grading warns loudly (log and summary).
-# Feedback shows scores and check messages, never the hidden tests.
+c.CapNotebookOutput.max_output_chars = 1_000_000  # output kept per graded notebook
+c.CapNotebookOutput.max_output_cells = 200        # code cells per notebook keeping output
+# Feedback shows scores and check messages, never the hidden tests; student HTML is
+# sanitised again (graded notebooks from before the sanitiser, defence in depth).
 c.GenerateFeedback.preprocessors = [
     _NBG + "GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    _NBG + "ClearHiddenTests",
+    _NBG + "ClearHiddenTests", _SECURE + "CapNotebookOutput", _SECURE + "SanitizeHTML",
 ]
 
 # --- Instructor workflow (README "For instructors"; book/instructors.md) -----------------

@@ -15,6 +15,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import statistics
 import sys
 import threading
@@ -47,6 +48,48 @@ class ProgressBar:
     def close(self) -> None:
         self.stream.write("\n")
         self.stream.flush()
+
+
+class FailureLog(logging.Handler):
+    """Collects, per student, why nbgrader could not grade a submission (its ERROR log)."""
+
+    START = re.compile(r"There was an error processing assignment: (.+)")
+    END = re.compile(r"There was an error processing assignment '.*' for student '(.+)'")
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.current: str | None = None
+        self.reasons: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return
+        start = self.START.match(message)
+        if start:
+            self.current = Path(start.group(1).strip()).parent.name
+            self.reasons.setdefault(self.current, "see the nbgrader log above")
+            return
+        end = self.END.match(message)
+        if end:
+            self.reasons.setdefault(end.group(1), "see the nbgrader log above")
+            return
+        if self.current and "Traceback" in message:
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            self.reasons[self.current] = lines[-1][:200] if lines else "error"
+            self.current = None
+
+
+def _previous_runs(coursedir, assignment: str, submitted: dict) -> dict[str, float]:
+    """student -> modification time of their graded notebooks before this run."""
+    out = {}
+    for student in submitted:
+        folder = Path(coursedir.root) / coursedir.autograded_directory / student / assignment
+        times = [p.stat().st_mtime for p in folder.glob("*.ipynb")]
+        if times:
+            out[student] = max(times)
+    return out
 
 
 def _app(argv: list[str]):
@@ -95,7 +138,10 @@ def grade(args) -> int:
           f"sandboxes\n{caps.describe()}", file=sys.stderr)
     bar = ProgressBar(total)
     preprocessors.progress_listeners.append(bar.update)
-    start = time.monotonic()
+    failures = FailureLog()
+    app.log.addHandler(failures)
+    previous = _previous_runs(coursedir, args.assignment, submitted)
+    start, started_at = time.monotonic(), time.time()
     status = 0
     try:
         app.start()
@@ -103,9 +149,13 @@ def grade(args) -> int:
         status = int(exit_.code or 0)
     finally:
         preprocessors.progress_listeners.remove(bar.update)
+        app.log.removeHandler(failures)
         bar.close()
     seconds = time.monotonic() - start
-    print(summary(coursedir, args.assignment, submitted, seconds, workers), file=sys.stderr)
+    failed = regrade_failures(coursedir, args.assignment, submitted, started_at,
+                              failures.reasons, previous)
+    print(summary(coursedir, args.assignment, submitted, seconds, workers, failed),
+          file=sys.stderr)
     # The report covers the whole class (every graded notebook), also after --student.
     print(run_integrity(coursedir, args.assignment), file=sys.stderr)
     return status
@@ -164,15 +214,37 @@ def _safe_url(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
+def regrade_failures(coursedir, assignment: str, submitted: dict, started_at: float,
+                     reasons: dict[str, str], previous: dict[str, float]) -> dict[str, tuple]:
+    """student -> (why, when its previous graded notebooks were written, or None) for
+    every student this run did not grade.
+
+    A student failed if nbgrader logged an error for them or left no graded notebook
+    written by this run; nbgrader then keeps an earlier run's scores silently."""
+    out = {}
+    for student in submitted:
+        folder = Path(coursedir.root) / coursedir.autograded_directory / student / assignment
+        fresh = [p for p in folder.glob("*.ipynb") if p.stat().st_mtime >= started_at - 1]
+        if student not in reasons and fresh:
+            continue
+        out[student] = (reasons.get(student, "no graded notebook was written"),
+                        previous.get(student))
+    return out
+
+
 def summary(coursedir, assignment: str, submitted: dict, seconds: float,
-            workers: int) -> str:
+            workers: int, failed: dict[str, tuple] | None = None) -> str:
     from nbgrader.api import Gradebook
 
-    totals, most = {}, 0.0
+    failed = failed or {}
+    totals, stale, most = {}, {}, 0.0
     with Gradebook(coursedir.db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
-            if sub.student.id in submitted:  # autograded points (written answers: formgrader)
-                totals[sub.student.id] = sub.code_score
+            student = sub.student.id
+            if student in failed:  # what the gradebook still holds from an earlier run
+                stale[student] = (sub.code_score, sub.timestamp)
+            elif student in submitted:  # autograded points (written answers: formgrader)
+                totals[student] = sub.code_score
                 most = sub.max_code_score
     lines = [f"Graded {len(totals)} of {len(submitted)} submissions of {assignment} in "
              f"{seconds:.1f} s ({workers} parallel sandboxes)"]
@@ -187,6 +259,17 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
         lines.append("  WARNING: graded WITHOUT a course secret: the hidden cases came from "
                      "public seeds (set RNN_COURSE_SECRET; README, 'Grading safely')")
     for student in sorted(submitted):
+        if student in failed:
+            why, when = failed[student]
+            if student not in stale:
+                attention.append(f"    {student}: NOT GRADED: {why}")
+                continue
+            points, submitted_at = stale[student]
+            of = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when else
+                  f"an earlier run (submission of {submitted_at})")
+            attention.append(f"    {student}: re-grade failed ({why}); the gradebook still "
+                             f"holds the scores of {of} ({points:g} autograded points)")
+            continue
         if student not in totals:
             attention.append(f"    {student}: NOT GRADED (see the nbgrader log above)")
             continue

@@ -50,7 +50,8 @@ class Job:
         """A hash of everything the sandbox is given: equal keys, equal runs."""
         digest = hashlib.sha256()
         for step in self.steps:
-            digest.update(step.kind.encode() + b"\0" + step.source.encode() + b"\0")
+            digest.update(step.kind.encode() + b"\0"
+                          + step.source.encode("utf-8", "surrogatepass") + b"\0")
             for call in step.calls:
                 arrays: dict = {}
                 tree = encode((call["args"], call["kwargs"]), arrays)
@@ -191,7 +192,11 @@ def grade_notebook(nb, limits: sandbox.Limits | None = None, slot: int = 0,
                                                       files=files)
     for problem in job.problems:
         outcome = result.steps[problem.step] if result and problem.step is not None else None
-        judge(problem, outcome)
+        try:
+            judge(problem, outcome)
+        except Exception as error:  # costs this problem only, with the reason
+            problem.error = f"could not be judged: {type(error).__name__}: {str(error)[:200]}"
+            judge(problem, None)
     write_outputs(nb, job, result)
     from autograder.checks import seeds
 
@@ -207,5 +212,31 @@ def grade_notebook(nb, limits: sandbox.Limits | None = None, slot: int = 0,
                   for i, o in enumerate(result.steps) if i in job.code_cells
                   and o.status != "ok"} if result else {},
     }
+    nb.metadata.setdefault(META, {})["result"] = summary
+    return summary
+
+
+def fail_notebook(nb, reason: str) -> dict:
+    """Score every test cell of `nb` zero with `reason` (grading raised); the summary."""
+    problems = {}
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        if not is_test_cell(cell):
+            cell.outputs = []
+            continue
+        count += 1
+        nbg = cell.metadata["nbgrader"]
+        grade_id = str(nbg.get("grade_id", f"cell-{index}"))
+        points = float(nbg.get("points", 0) or 0)
+        cell.execution_count = count
+        cell.outputs = [_stream(f"0 / {points:g} points: {reason}\n"),
+                        nbformat.v4.new_output("execute_result", execution_count=count,
+                                               data={"text/plain": "0.0"})]
+        problems[grade_id] = {"score": 0.0, "max_points": points, "status": "error",
+                              "error": reason}
+    summary = {"sandbox": "", "seconds": 0.0, "problems": problems, "cells": {},
+               "failed": reason}
     nb.metadata.setdefault(META, {})["result"] = summary
     return summary

@@ -13,6 +13,13 @@
   of the other submissions of the same command ahead of time, in parallel; a result is
   only used if the job it ran is identical to the one asked for (a hash of every cell and
   input), so parallelism never changes a grade.
+- `CapNotebookOutput` bounds the output a graded notebook carries (total characters and
+  number of cells with output), so the graded copy and the feedback stay small.
+- `SanitizeHTML` makes every student-controlled markdown cell, raw cell and output inert
+  in a browser (`htmlsafe`), for the formgrader (autograde) and the feedback page.
+
+Every plug-in here turns an unexpected error on one submission into a zero for what could
+not be graded, with the reason recorded, instead of failing the batch.
 """
 
 from __future__ import annotations
@@ -34,8 +41,8 @@ from nbgrader.preprocessors import (
 from traitlets import Float, Integer, List, Unicode
 
 from autograder.checks import seeds
+from autograder.grading import htmlsafe, sandbox
 from autograder.grading import notebook as grading_notebook
-from autograder.grading import sandbox
 
 META = grading_notebook.META
 NO_SECRET = ("NO COURSE SECRET: the hidden cases are seeded from public code, so a student "
@@ -51,6 +58,7 @@ def read_submission(filename: str) -> tuple[nbformat.NotebookNode | None, str | 
     try:
         with open(filename, encoding="utf-8") as f:
             nb = nbformat.read(f, as_version=4)
+        htmlsafe.repair_text(nb)
         nbformat.validate(nb)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
@@ -83,9 +91,26 @@ class SafeNotebookExporter(NotebookExporter):
 
 
 class RestoreCells(OverwriteCells):
-    """OverwriteCells that also restores nbgrader flags and records submitted cells."""
+    """OverwriteCells that also restores nbgrader flags and records submitted cells.
+
+    A submission it cannot restore (any error) is replaced by the released notebook, which
+    scores zero, with the reason recorded."""
 
     def preprocess(self, nb, resources):
+        try:
+            return self._restore(nb, resources)
+        except Exception as error:
+            info = resources["nbgrader"]
+            reason = f"its cells could not be restored: {type(error).__name__}: " \
+                     f"{str(error)[:300]}"
+            self.log.error("Submission %s/%s: %s; grading the released notebook instead, "
+                           "which scores zero", info.get("student"), info.get("notebook"),
+                           reason)
+            nb = release_notebook(self.parent, info["assignment"], info["notebook"])
+            nb.metadata[META] = {"rejected": reason}
+            return self._restore(nb, resources)
+
+    def _restore(self, nb, resources):
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             source = gb.find_notebook(info["notebook"], info["assignment"])
@@ -187,7 +212,13 @@ class SecureExecute(NbGraderPreprocessor):
                 return pool.result(job, self.limits(), hide, files)
             return sandbox.run_job(job.steps, self.limits(), 0, hide, files=files)
 
-        summary = grading_notebook.grade_notebook(nb, self.limits(), hide=hide, run=run)
+        try:
+            summary = grading_notebook.grade_notebook(nb, self.limits(), hide=hide, run=run)
+        except Exception as error:  # one submission never stops the batch
+            reason = f"grading failed: {type(error).__name__}: {str(error)[:300]}"
+            self.log.error("%s/%s: %s (scored zero)", info.get("student"),
+                           info.get("notebook"), reason)
+            summary = grading_notebook.fail_notebook(nb, reason)
         for grade_id, problem in summary["problems"].items():
             if problem["status"] not in ("ok", "error") or problem["error"]:
                 self.log.warning("%s/%s %s: %s", info.get("student"), info.get("notebook"),
@@ -250,16 +281,125 @@ class _Prefetcher:
                     for sanitizer in sanitizers:
                         nb, resources = sanitizer.preprocess(nb, resources)
                     job = grading_notebook.build_job(nb)
+                    key = job.key()
+                    files = pp.files(info.get("assignment"), student)
                 except Exception as error:  # prefetching is only a speed-up
                     pp.log.debug("not prefetching %s: %s", path, error)
                     continue
                 if job.steps:
-                    files = pp.files(info.get("assignment"), student)
                     future = self.pool.submit(self._run, job, limits, hide, files)
-                    self.futures.setdefault(job.key(), []).append(future)
+                    self.futures.setdefault(key, []).append(future)
 
     def result(self, job, limits, hide, files):
-        queued = self.futures.get(job.key())
+        try:
+            queued = self.futures.get(job.key())
+        except Exception:  # a job that cannot be hashed was never queued
+            queued = None
         future = queued.pop(0) if queued else self.pool.submit(self._run, job, limits, hide,
                                                                files)
         return future.result()
+
+
+def _output_chars(output) -> int:
+    """Characters an output puts in the graded notebook (text, data, traceback)."""
+    size = 0
+    for key in ("text", "data", "traceback", "evalue"):
+        value = output.get(key)
+        if isinstance(value, dict):
+            size += sum(len(v) if isinstance(v, str) else len(str(v)) for v in value.values())
+        elif isinstance(value, list):
+            size += sum(len(str(v)) for v in value)
+        elif value is not None:
+            size += len(str(value))
+    return size
+
+
+class CapNotebookOutput(NbGraderPreprocessor):
+    """Caps the output one graded notebook carries (and so its feedback page).
+
+    Student code cells keep their output in order until `max_output_chars` characters in
+    all or `max_output_cells` cells with output; past that, a cell's output is replaced
+    by one line saying it was cut. Test cells (the score report) are never cut."""
+
+    max_output_chars = Integer(1_000_000, help="Total output characters kept per "
+                               "notebook").tag(config=True)
+    max_output_cells = Integer(200, help="Code cells per notebook that keep their "
+                               "output").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        try:
+            return self._cap(nb, resources)
+        except Exception as error:  # never expected: keep no student output at all
+            self.log.error("output cap failed (%s): dropping all student output", error)
+            for cell in nb.cells:
+                if cell.get("cell_type") == "code" and not grading_notebook.is_test_cell(cell):
+                    cell.outputs = []
+            return nb, resources
+
+    def _cap(self, nb, resources):
+        total, cells, cut = 0, 0, []
+        for index, cell in enumerate(nb.cells):
+            if cell.get("cell_type") != "code" or grading_notebook.is_test_cell(cell) \
+                    or not cell.get("outputs"):
+                continue
+            cells += 1
+            size = sum(_output_chars(o) for o in cell.outputs)
+            if cells > self.max_output_cells or total + size > self.max_output_chars:
+                room = self.max_output_chars - total if cells <= self.max_output_cells else 0
+                kept = []
+                for output in cell.outputs:
+                    n = _output_chars(output)
+                    if output.get("output_type") == "stream" and 0 < room:
+                        output.text = str(output.get("text", ""))[:room]
+                        n = len(output.text)
+                    elif n > room:
+                        break
+                    kept.append(output)
+                    room -= n
+                    total += n
+                why = (f"more than {self.max_output_cells} cells with output" if
+                       cells > self.max_output_cells else
+                       f"more than {self.max_output_chars} characters of output in all")
+                kept.append(nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"\n[secure grading] output cut here: this "
+                    f"notebook produced {why}; the rest is not kept\n"))
+                cell.outputs = kept
+                cut.append(index)
+            else:
+                total += size
+        if cut:
+            nb.metadata.setdefault(META, {})["output_cut"] = {
+                "cells": cut[:50], "count": len(cut), "max_output_chars": self.max_output_chars,
+                "max_output_cells": self.max_output_cells}
+            info = resources.get("nbgrader", {})
+            self.log.warning("%s/%s: output of %d cells cut (notebook output cap)",
+                             info.get("student"), info.get("notebook"), len(cut))
+        return nb, resources
+
+
+class SanitizeHTML(NbGraderPreprocessor):
+    """Makes student markdown, raw cells and outputs inert in a browser (`htmlsafe`).
+
+    In `autograde` (after SaveAutoGrades, so grades are judged on what was submitted) and
+    again in `generate_feedback`. Locked cells, whose source the gradebook restored, keep
+    it. What was changed is recorded in the notebook metadata ("sanitized")."""
+
+    def preprocess(self, nb, resources):
+        try:
+            report = htmlsafe.sanitize_notebook(nb)
+        except Exception as error:  # never expected: fall back to text only
+            report = {-1: f"{type(error).__name__}: {error}"}
+            for cell in nb.cells:
+                if cell.get("cell_type") == "code":
+                    cell.outputs = [o for o in cell.get("outputs", [])
+                                    if o.get("output_type") == "stream"]
+                elif not (cell.get("metadata", {}).get("nbgrader") or {}).get("locked"):
+                    cell.source = "[secure grading] not shown: this cell could not be sanitised"
+                    cell.pop("attachments", None)
+        if report:
+            info = resources.get("nbgrader", {})
+            self.log.warning("%s/%s: student HTML sanitised in %d cells", info.get("student"),
+                             info.get("notebook"), len(report))
+            nb.metadata.setdefault(META, {})["sanitized"] = {
+                str(k): v for k, v in list(report.items())[:100]}
+        return nb, resources
