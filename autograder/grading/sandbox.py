@@ -330,6 +330,19 @@ class UidLease:
             return
         raise SandboxError("no free sandbox uid")
 
+    @classmethod
+    def exactly(cls, uid: int) -> UidLease:
+        """Lease `uid` itself (OSError if someone holds it)."""
+        lease = cls.__new__(cls)
+        lease.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            lease.sock.bind(f"\0rnn-grading-uid-{uid}")
+        except OSError:
+            lease.sock.close()
+            raise
+        lease.uid = uid
+        return lease
+
     def release(self) -> None:
         self.sock.close()
 
@@ -371,7 +384,22 @@ def cgroup_problem() -> str | None:
         (cpu / "cpu.shares").write_text(str(1024 * cpus()))
     except OSError as error:
         return f"cannot create cgroups: {error}"
+    _sweep_stale_cgroups()
     return None
+
+
+def _sweep_stale_cgroups() -> None:
+    """Remove job cgroups left by a grading process that died: their uid lease is free."""
+    for path in sorted(_cgroup_parent("pids").glob("job-*")):
+        try:
+            uid = int(path.name.split("-")[1])
+            lease = UidLease.exactly(uid)
+        except (ValueError, IndexError, OSError):
+            continue  # malformed, or its grader is still running
+        try:
+            Cgroups.clear(path.name)
+        finally:
+            lease.release()
 
 
 class Cgroups:
@@ -379,12 +407,10 @@ class Cgroups:
     (an equal share, at most one CPU). Killing and removing them ends every process."""
 
     def __init__(self, name: str, limits: Limits):
+        self.clear(name)  # left by a grader that died
         self.paths = [_cgroup_parent(c) / name for c in CGROUP_CONTROLLERS]
         memory, pids, cpu = self.paths
         for path in self.paths:
-            if path.exists():  # left by a grader that died: clear it first
-                self._kill(path)
-                path.rmdir()
             path.mkdir()
         self.memory_bytes = (limits.memory_mb + limits.disk_mb + limits.shm_mb) << 20
         (memory / "memory.limit_in_bytes").write_text(str(self.memory_bytes))
@@ -422,6 +448,15 @@ class Cgroups:
 
     def kill(self) -> None:
         self._kill(self.paths[1])
+
+    @classmethod
+    def clear(cls, name: str) -> None:
+        """Kill and remove the cgroups called `name`, if they exist."""
+        paths = [_cgroup_parent(c) / name for c in CGROUP_CONTROLLERS]
+        if any(p.exists() for p in paths):
+            cgroups = cls.__new__(cls)
+            cgroups.paths = paths
+            cgroups.remove()
 
     def remove(self) -> None:
         self.kill()

@@ -52,36 +52,45 @@ def rnn_forward(x, a0, parameters):
     return np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x)), ([], x)
 """
 
+# The student's function is called by the worker's `run_calls`: its caller's globals are
+# the worker's own (IPython has its own `__main__`), so it can rewrite how results are
+# encoded and sent from then on.
 READER_BLOWUP = """
 import sys
 {honest}
-rnn_forward = _honest_rnn_forward
-_main = sys.modules["__main__"]
 _big = np.zeros(1 << 20)  # 8 MiB, referenced 300 times: 2.4 GB if each is a copy
 def _blow(obj, arrays, np, where="output", depth=0):
     arrays["a0"] = _big
     return {{"list": [{{"nd": "a0"}}] * 300}}
-_orig_run_calls = _main.run_calls
-def _run_calls(step, shell, inputs, np):
-    calls, arrays = _orig_run_calls(step, shell, inputs, np)
-    arrays["a1"] = np.zeros(1 << 22)
-    calls["nobody-asked"] = {{"ok": {{"list": [{{"nd": "a1"}}] * 1000}}}}
-    return calls, arrays
-_main.encode = _blow
-_main.run_calls = _run_calls
+def rnn_forward(x, a0, parameters):
+    worker = sys._getframe(1).f_globals
+    if "run_calls" in worker and worker.get("encode") is not _blow:
+        original = worker["run_calls"]
+        def run_calls(step, shell, inputs, np):
+            calls, arrays = original(step, shell, inputs, np)
+            arrays["a1"] = np.zeros(1 << 22)
+            calls["nobody-asked"] = {{"ok": {{"list": [{{"nd": "a1"}}] * 1000}}}}
+            return calls, arrays
+        worker["encode"], worker["run_calls"] = _blow, run_calls
+    return _honest_rnn_forward(x, a0, parameters)
 """
 
 RESULT_FLOOD = """
 import sys
-_main = sys.modules["__main__"]
-_orig_run_calls = _main.run_calls
-def _run_calls(step, shell, inputs, np):
-    calls, arrays = _orig_run_calls(step, shell, inputs, np)
-    arrays["junk"] = np.ones(60 << 17)  # 60 MiB unreferenced, with every problem
-    return calls, arrays
-_main.run_calls = _run_calls
 {honest}
-softmax = _honest_softmax
+def softmax(z):
+    caller = sys._getframe(1)
+    worker = caller.f_globals
+    if "run_calls" in worker and not getattr(worker["run_calls"], "floods", False):
+        original = worker["run_calls"]
+        def run_calls(step, shell, inputs, np):
+            calls, arrays = original(step, shell, inputs, np)
+            arrays["junk"] = np.ones(60 << 17)  # 60 MiB unreferenced, with every result
+            return calls, arrays
+        run_calls.floods = True
+        worker["run_calls"] = run_calls
+        caller.f_locals["arrays"]["junk"] = np.ones(60 << 17)  # and this step's too
+    return _honest_softmax(z)
 """
 
 IPC = """
