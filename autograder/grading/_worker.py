@@ -131,6 +131,8 @@ def setup_mounts(sandbox):
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     root, view = sandbox["root"], sandbox["view"]
     _tmpfs(libc, root, "4m")
+    # /tmp first: an installation that lives under /tmp is bound inside it, read-only.
+    _tmpfs(libc, root + "/tmp", sandbox["disk_bytes"], mode="1777")
     for path in view["binds"]:
         if os.path.exists(path):
             _bind_readonly(libc, path, root + path)
@@ -148,7 +150,6 @@ def setup_mounts(sandbox):
     _tmpfs(libc, dev + "/shm", sandbox["shm_bytes"], mode="1777")
     os.makedirs(root + "/proc")
     _mount(libc, "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _tmpfs(libc, root + "/tmp", sandbox["disk_bytes"], mode="1777")
     workdir = root + sandbox["workdir"]
     os.makedirs(workdir)
     _copy_tree(sandbox["host_files"], workdir, sandbox["uid"], sandbox["gid"])
