@@ -209,10 +209,10 @@ def test_concurrent_sandboxes_never_share_a_uid_and_leave_nothing(batch):
     assert not clashes, clashes
     assert len({r[0] for r in runs}) > 16  # more sandboxes at once than the old 16 uids
     for uid in {r[0] for r in runs}:
-        assert not sandbox._uid_pids(uid), f"a process of sandbox uid {uid} survived"
+        assert not sandbox.uid_pids(uid), f"a process of sandbox uid {uid} survived"
     if sandbox.capabilities().cgroups:
         left = [p for c in sandbox.CGROUP_CONTROLLERS for uid in {r[0] for r in runs}
-                for p in sandbox._cgroup_parent(c).glob(f"job-{uid}-*")]
+                for p in sandbox.cgroup_parent(c).glob(f"job-{uid}-*")]
         assert not left, left
 
 

@@ -5,11 +5,11 @@
 (`_worker.py`), so a submission pays for one interpreter start, not one per problem.
 
 Protection (as root with `unshare`): new network, mount, PID, IPC and UTS namespaces; a
-new root built from an allow-list (`view()`: the interpreter, the standard library, the
+new root built from an allow-list (`view.py`: the interpreter, the standard library, the
 system's shared libraries and the packages a student may use, read-only; a private
 size-capped /tmp holding the work folder; minimal /dev and /etc; /proc of the new PID
-namespace; nothing else of the host); a uid leased to this job alone (`UidLease`), no
-groups, no_new_privs; per-process rlimits; and caps for the whole sandbox: cgroups
+namespace; nothing else of the host); a uid leased to this job alone (`caps.UidLease`), no
+groups, no_new_privs; per-process rlimits; and caps for the whole sandbox (`caps.py`): cgroups
 (memory, processes, one CPU's worth of time with an equal share) where the machine allows,
 otherwise a supervisor that sums the memory and CPU time of all the sandbox's processes.
 `capabilities().describe()` says which protection and which caps are in force; anything
@@ -32,13 +32,10 @@ import os
 import selectors
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
-import sysconfig
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -47,17 +44,28 @@ from pathlib import Path
 import numpy as np
 
 from autograder.grading import protocol
+from autograder.grading.caps import (  # noqa: F401  (re-exported)
+    CGROUP_CONTROLLERS,
+    UID_BASE,
+    UID_RANGE,
+    Cgroups,
+    UidLease,
+    cgroup_parent,
+    cgroup_problem,
+    cpus,
+    descendants,
+    kill_uid,
+    session,
+    signal_pid,
+    uid_pids,
+)
+from autograder.grading.view import STUDENT_PACKAGES, view  # noqa: F401  (re-exported)
 
 log = logging.getLogger("autograder.grading")
 
 WORKER = Path(__file__).with_name("_worker.py")
 SANDBOX_WORKDIR = "/tmp/submission"
 STARTUP_SECONDS = 30.0  # interpreter + numpy + IPython start, generous under load
-# The distributions a student's notebook may import (with everything they require).
-STUDENT_PACKAGES = ("numpy", "matplotlib", "ipython", "ipywidgets", "traitlets")
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CGROUP_CONTROLLERS = ("memory", "pids", "cpu")
-UID_BASE, UID_RANGE = 200_000, 1 << 20
 NAMESPACES = ["--net", "--mount", "--pid", "--ipc", "--uts"]
 POLL_SECONDS = 0.25  # the supervisor's sampling period
 
@@ -187,290 +195,6 @@ def capabilities(mode: str | None = None) -> Capabilities:
                     "polling, which is coarser", problem)
     return caps
 
-
-def cpus() -> int:
-    """CPUs this process may use (not the host's count inside a container)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-# ---------------------------------------------------------------- the allow-listed view
-
-def _real(path: str) -> str:
-    return os.path.realpath(path)
-
-
-def _symlink_chain(path: str, symlinks: dict) -> str:
-    """Record every symlink from `path` to the file it names; return that file's path."""
-    path = os.path.join(_real(os.path.dirname(path)), os.path.basename(path))
-    for _ in range(40):
-        if not os.path.islink(path):
-            return path
-        target = os.readlink(path)
-        symlinks[path] = target
-        path = os.path.normpath(os.path.join(os.path.dirname(path), target))
-        path = os.path.join(_real(os.path.dirname(path)), os.path.basename(path))
-    return _real(path)
-
-
-def _distributions(names) -> list:
-    """The installed distributions `names` and everything they require (no extras)."""
-    from importlib import metadata
-
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    seen: dict = {}
-    todo = list(names)
-    while todo:
-        name = canonicalize_name(todo.pop())
-        if name in seen:
-            continue
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        seen[name] = dist
-        for text in dist.requires or []:
-            try:
-                req = Requirement(text)
-            except InvalidRequirement:
-                continue
-            if req.marker is None or req.marker.evaluate({"extra": ""}):
-                todo.append(req.name)
-    return list(seen.values())
-
-
-def _course_package() -> str:
-    import autograder
-
-    return _real(str(Path(autograder.__file__).parent))
-
-
-@cache
-def view() -> dict:
-    """The allow-list the sandbox sees: {"binds": host paths bound read-only at the same
-    path, "empty": folders inside them shown empty, "symlinks": [(path, target)]}."""
-    binds: set[str] = set()
-    symlinks: dict[str, str] = {}
-    empty: set[str] = set()
-    # The interpreter, as the worker is started (venv symlinks included), and its library.
-    for exe in {sys.executable, _real(sys.executable)}:
-        binds.add(_symlink_chain(exe, symlinks))
-    libdir = sysconfig.get_config_var("LIBDIR") or ""
-    library = sysconfig.get_config_var("LDLIBRARY") or ""
-    if libdir and library and os.path.isdir(libdir):
-        for name in os.listdir(libdir):
-            if name.startswith(library.split(".so")[0] + ".so"):
-                binds.add(_symlink_chain(os.path.join(libdir, name), symlinks))
-    stdlib = _real(sysconfig.get_paths()["stdlib"])
-    binds.add(stdlib)
-    empty.update(os.path.join(stdlib, name) for name in ("site-packages", "dist-packages")
-                 if os.path.isdir(os.path.join(stdlib, name)))
-    if sys.prefix != sys.base_prefix and os.path.isfile(os.path.join(sys.prefix,
-                                                                     "pyvenv.cfg")):
-        binds.add(os.path.join(_real(sys.prefix), "pyvenv.cfg"))
-    # The system's shared libraries and the dynamic linker.
-    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
-    for path in [f"/usr/lib/{multiarch}", f"/lib/{multiarch}", "/usr/lib64", "/lib64",
-                 "/etc/ld.so.cache"]:
-        if multiarch or not path.endswith("/"):
-            if os.path.exists(path):
-                binds.add(_real(path))
-    for top in ("/lib", "/lib64", "/bin", "/sbin"):
-        if os.path.islink(top):
-            symlinks[top] = os.readlink(top)
-    # The students' packages: each top-level entry their RECORDs name, nothing else.
-    course = _course_package()
-    for dist in _distributions(STUDENT_PACKAGES):
-        base = _real(str(dist.locate_file("")))
-        for item in dist.files or []:
-            parts = Path(item).parts
-            if not parts or parts[0] == ".." or os.path.isabs(str(item)):
-                continue
-            entry = os.path.join(base, *parts[:2]) if parts[0] == "__pycache__" \
-                else os.path.join(base, parts[0])
-            if not os.path.exists(entry) or parts[0].split(".")[0] == "autograder":
-                continue
-            real = _real(entry)
-            if real == course or real.startswith(course + os.sep) \
-                    or course.startswith(real + os.sep):
-                continue  # never the course's own package, however it is installed
-            binds.add(real)
-    ordered = sorted(binds)
-    # A path inside another bound path is carried by it.
-    kept = [p for p in ordered if not any(p.startswith(q + os.sep) for q in ordered)]
-    return {"binds": kept, "empty": sorted(empty),
-            "symlinks": sorted((k, v) for k, v in symlinks.items()
-                               if not any(k.startswith(q + os.sep) for q in kept))}
-
-
-# ------------------------------------------------------------------ unique sandbox ids
-
-class UidLease:
-    """A uid (and gid) no other sandbox on this machine is using: held by binding an
-    abstract unix socket named after it (released by the kernel if this process dies),
-    so any number of workers in any number of grading processes never share one."""
-
-    _lock = threading.Lock()
-
-    def __init__(self, hint: int = 0):
-        start = (os.getpid() * 64 + hint) % UID_RANGE
-        for i in range(UID_RANGE):
-            uid = UID_BASE + (start + i) % UID_RANGE
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.bind(f"\0rnn-grading-uid-{uid}")
-            except OSError:
-                sock.close()
-                continue
-            self.uid, self.sock = uid, sock
-            return
-        raise SandboxError("no free sandbox uid")
-
-    @classmethod
-    def exactly(cls, uid: int) -> UidLease:
-        """Lease `uid` itself (OSError if someone holds it)."""
-        lease = cls.__new__(cls)
-        lease.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            lease.sock.bind(f"\0rnn-grading-uid-{uid}")
-        except OSError:
-            lease.sock.close()
-            raise
-        lease.uid = uid
-        return lease
-
-    def release(self) -> None:
-        self.sock.close()
-
-
-# --------------------------------------------------------------------------- cgroups
-
-def _own_cgroup(controller: str) -> str:
-    try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            _, names, path = line.split(":", 2)
-            if controller in names.split(","):
-                return path.lstrip("/")
-    except OSError:
-        pass
-    return ""
-
-
-def _cgroup_parent(controller: str) -> Path:
-    return CGROUP_ROOT / controller / _own_cgroup(controller) / "rnn-grading"
-
-
-@cache
-def cgroup_problem() -> str | None:
-    """None if per-job cgroups (v1: memory, pids, cpu) can be made here, else why not."""
-    if os.environ.get("RNN_GRADING_CGROUPS", "auto") == "off":
-        return "forced off by RNN_GRADING_CGROUPS=off"
-    if os.geteuid() != 0:
-        return "needs root"
-    try:
-        for controller in CGROUP_CONTROLLERS:
-            if not (CGROUP_ROOT / controller / "cgroup.procs").exists():
-                return f"no cgroup v1 {controller} controller at {CGROUP_ROOT / controller}"
-            parent = _cgroup_parent(controller)
-            parent.mkdir(exist_ok=True)
-            probe = parent / f"probe-{os.getpid()}-{threading.get_ident()}"
-            probe.mkdir(exist_ok=True)
-            probe.rmdir()
-        cpu = _cgroup_parent("cpu")
-        (cpu / "cpu.shares").write_text(str(1024 * cpus()))
-    except OSError as error:
-        return f"cannot create cgroups: {error}"
-    _sweep_stale_cgroups()
-    return None
-
-
-def _sweep_stale_cgroups() -> None:
-    """Remove job cgroups left by a grading process that died: their uid lease is free."""
-    for path in sorted(_cgroup_parent("pids").glob("job-*")):
-        try:
-            uid = int(path.name.split("-")[1])
-            lease = UidLease.exactly(uid)
-        except (ValueError, IndexError, OSError):
-            continue  # malformed, or its grader is still running
-        try:
-            Cgroups.clear(path.name)
-        finally:
-            lease.release()
-
-
-class Cgroups:
-    """The job's own cgroups: memory (all processes and their tmpfs files), pids, and CPU
-    (an equal share, at most one CPU). Killing and removing them ends every process."""
-
-    def __init__(self, name: str, limits: Limits):
-        self.clear(name)  # left by a grader that died
-        self.paths = [_cgroup_parent(c) / name for c in CGROUP_CONTROLLERS]
-        memory, pids, cpu = self.paths
-        for path in self.paths:
-            path.mkdir()
-        self.memory_bytes = (limits.memory_mb + limits.disk_mb + limits.shm_mb) << 20
-        (memory / "memory.limit_in_bytes").write_text(str(self.memory_bytes))
-        swap = memory / "memory.memsw.limit_in_bytes"
-        if swap.exists():
-            swap.write_text(str(self.memory_bytes))
-        (pids / "pids.max").write_text(str(limits.processes))
-        (cpu / "cpu.shares").write_text("1024")
-        (cpu / "cpu.cfs_period_us").write_text("100000")
-        (cpu / "cpu.cfs_quota_us").write_text("100000")  # one CPU at most
-
-    def oom_kills(self) -> int:
-        try:
-            for line in (self.paths[0] / "memory.oom_control").read_text().splitlines():
-                if line.startswith("oom_kill "):
-                    return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
-    @staticmethod
-    def _kill(path: Path, wait: float = 10.0) -> None:
-        end = time.monotonic() + wait
-        while time.monotonic() < end:
-            try:
-                pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
-            except OSError:
-                return
-            if not pids:
-                return
-            for pid in pids:
-                _signal(pid)
-            time.sleep(0.02)
-        log.error("processes in %s survived SIGKILL", path)
-
-    def kill(self) -> None:
-        self._kill(self.paths[1])
-
-    @classmethod
-    def clear(cls, name: str) -> None:
-        """Kill and remove the cgroups called `name`, if they exist."""
-        paths = [_cgroup_parent(c) / name for c in CGROUP_CONTROLLERS]
-        if any(p.exists() for p in paths):
-            cgroups = cls.__new__(cls)
-            cgroups.paths = paths
-            cgroups.remove()
-
-    def remove(self) -> None:
-        self.kill()
-        for path in self.paths:
-            for _ in range(100):
-                try:
-                    path.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # still emptying
-                    time.sleep(0.02)
-            else:
-                log.error("could not remove cgroup %s", path)
 
 
 # ------------------------------------------------------------------------ data files
@@ -603,7 +327,7 @@ def run_job(steps: list[Step], limits: Limits = Limits(), slot: int = 0,
         if cgroups is not None:
             cgroups.remove()
         elif lease is not None:
-            _kill_uid(lease.uid)
+            kill_uid(lease.uid)
         if lease is not None:
             lease.release()
         remove_tree(tmp)
@@ -795,7 +519,7 @@ class _Attempt:
                 self.cgroups.kill()
             _kill(proc, self.caps)
             if self.uid is not None and self.cgroups is None:
-                _kill_uid(self.uid)
+                kill_uid(self.uid)
             sel.close()
             os.close(read_fd)
             proc.stdout.close()
@@ -876,8 +600,8 @@ class _Attempt:
     def _supervise(self) -> None:
         """Without cgroups: sum memory and CPU time over the sandbox's processes, and the
         size of its work folder when that is on the host."""
-        pids = _uid_pids(self.uid) if self.uid is not None else \
-            [self.proc.pid, *_descendants(self.proc.pid), *_session(self.proc.pid)]
+        pids = uid_pids(self.uid) if self.uid is not None else \
+            [self.proc.pid, *descendants(self.proc.pid), *session(self.proc.pid)]
         rss, page = 0, os.sysconf("SC_PAGE_SIZE")
         ticks = os.sysconf("SC_CLK_TCK")
         for pid in set(pids):
@@ -935,8 +659,8 @@ def _step_cap(steps, index, limits) -> float:
 def _kill(proc: subprocess.Popen, caps: Capabilities) -> None:
     """Kill the worker and everything it started."""
     if proc.poll() is None or not caps.namespaces:
-        for pid in [*_descendants(proc.pid), *_session(proc.pid)]:
-            _signal(pid)
+        for pid in [*descendants(proc.pid), *session(proc.pid)]:
+            signal_pid(pid)
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -945,82 +669,6 @@ def _kill(proc: subprocess.Popen, caps: Capabilities) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         log.error("sandbox process %s did not die after SIGKILL", proc.pid)
-
-
-def _proc_stat(pid: str) -> list[bytes] | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _uid_pids(uid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid != uid:
-                    continue
-            except OSError:
-                continue
-            fields = _proc_stat(entry)
-            if fields and fields[0] not in (b"Z", b"X"):
-                out.append(int(entry))
-    return out
-
-
-def _session(sid: int) -> list[int]:
-    """Processes of session `sid` (the worker's own: it starts a new session)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != sid:
-            fields = _proc_stat(entry)
-            if fields and len(fields) > 3 and fields[3] == str(sid).encode():
-                out.append(int(entry))
-    return out
-
-
-def _kill_uid(uid: int, wait: float = 5.0) -> None:
-    """SIGKILL every process of the sandbox's own uid until none is left (the uid is
-    leased to this job alone; the PID namespace normally has done this already)."""
-    end = time.monotonic() + wait
-    while True:
-        left = _uid_pids(uid)
-        if not left or time.monotonic() > end:
-            break
-        for pid in left:
-            _signal(pid)
-        time.sleep(0.02)
-    if left:
-        log.error("processes of sandbox uid %s survived SIGKILL: %s", uid, left)
-
-
-def _signal(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        fields = _proc_stat(entry)
-        try:
-            ppid = int(fields[1]) if fields else None
-        except ValueError:
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        for child in children.get(pid, []):
-            out.append(child)
-            todo.append(child)
-    return out
 
 
 def decode_step(raw_json: bytes, raw_npz: bytes, keys: list[str],
