@@ -22,7 +22,7 @@ log = logging.getLogger("autograder.grading")
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_CONTROLLERS = ("memory", "pids", "cpu")
-UID_BASE, UID_RANGE = 200_000, 1 << 20
+UID_BASE, UID_RANGE = 2_000_000, 1 << 20  # above the old per-pid scheme (< 1.7 M)
 
 
 def cpus() -> int:
