@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import time
@@ -59,12 +60,42 @@ def test_protocol_round_trip_and_refusals():
         protocol.encode(object(), {})
 
 
-def test_results_written_as_symlinks_are_refused(tmp_path):
-    results = tmp_path / "results"
-    results.mkdir()
-    (results / "step_0.json").symlink_to("/etc/passwd")
-    outcome = sandbox._read_step(tmp_path, 0)
-    assert outcome.status == "crashed" and "no result" in outcome.error
+def _npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_reader_decodes_only_asked_keys_and_charges_every_reference():
+    big = np.zeros(1 << 20)  # 8 MiB
+    shared = {"ok": {"list": [{"nd": "a0"}] * 8}}  # 64 MiB once each reference counts
+    record = {"status": "ok", "calls": {"k": shared, "unasked": {"ok": {"nd": "a1"}}}}
+    raw = json.dumps(record).encode()
+    blob = _npz(a0=big, a1=np.zeros(1 << 23))
+    outcome = sandbox.decode_step(raw, blob, ["k"], protocol.Budget(step=100 << 20))
+    assert set(outcome.calls) == {"k"} and len(outcome.calls["k"].value) == 8
+    outcome = sandbox.decode_step(raw, blob, ["k"], protocol.Budget(step=32 << 20))
+    assert outcome.calls["k"].kind == "failed" and "cap" in outcome.calls["k"].message
+    # The notebook's budget spans steps: two steps of 40 MiB under a 64 MiB notebook cap.
+    budget = protocol.Budget(job=64 << 20, step=64 << 20)
+    five = json.dumps({"calls": {"k": {"ok": {"list": [{"nd": "a0"}] * 5}}}}).encode()
+    assert sandbox.decode_step(five, blob, ["k"], budget.for_step()).calls["k"].kind == "ok"
+    assert sandbox.decode_step(five, blob, ["k"], budget.for_step()).calls["k"].kind \
+        == "failed"
+    # An array whose header claims more than the file holds is refused before allocating.
+    lying = bytearray(_npz(a0=np.zeros(4)))
+    at = lying.find(b"(4,)")
+    lying[at:at + 4] = b"(9**9,)"[:4]
+    bad = sandbox.decode_step(json.dumps({"calls": {"k": {"ok": {"nd": "a0"}}}}).encode(),
+                              bytes(lying), ["k"], protocol.Budget())
+    assert bad.calls["k"].kind == "failed"
+
+
+def test_reader_survives_results_python_cannot_parse():
+    for raw in [b'{"calls": {"k": {"ok": {"py": ' + b"9" * 5000 + b"}}}}",
+                b"[" * 100_000, b"\xff\xfe", b"[1, 2]"]:
+        outcome = sandbox.decode_step(raw, b"", ["k"], protocol.Budget())
+        assert outcome.status == "crashed" and "invalid result" in outcome.error
 
 
 def test_test_cell_parser():
@@ -102,8 +133,9 @@ def test_namespace_sandbox_isolates_limits_and_cleans_up():
         Step("code", source="import os\nprint(sorted(os.listdir('/tmp')))"),  # 3
         Step("code", source="open('big', 'wb').write(b'x' * (2 << 20))"),     # 4 file size
         Step("code", source="import numpy as np\nnp.ones(1 << 28)"),          # 5 memory
-        Step("code", source="import subprocess\nsubprocess.Popen(['sleep', '300'], "
-                            "start_new_session=True)"),                       # 6 escapee
+        Step("code", source="import subprocess, sys\nsubprocess.Popen([sys.executable, "
+                            "'-c', 'import time; time.sleep(300)'], start_new_session=True)"),
+                                                                              # 6 escapee
         Step("code", source="def f(x):\n    return object()\n"
                             "def g(x):\n    return x * 2, {'s': float(x.sum())}"),  # 7
         Step("calls", calls=[{"key": "a", "function": "f", "args": (np.ones(2),)},
@@ -112,19 +144,20 @@ def test_namespace_sandbox_isolates_limits_and_cleans_up():
         Step("code", source="while True:\n    pass"),                          # 9 timeout
         Step("calls", calls=[{"key": "d", "function": "g", "args": (np.arange(3.0),)}]),
     ]
-    uid = sandbox.sandbox_uid(5)
     start = time.monotonic()
     result = run_job(steps, FAST, slot=5)
     took = time.monotonic() - start
     s = result.steps
     assert result.mode == "namespaces"
     assert s[0].status == "error" and "FileNotFoundError" in s[0].error
-    assert f"uid {uid} []" in s[1].stdout
+    uid = int(s[1].stdout.split()[1])
+    assert sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.UID_RANGE
+    assert s[1].stdout.strip() == f"uid {uid} []"
     assert s[2].status == "error" and "OSError" in (s[2].error or "") + s[2].stdout \
         or "Network is unreachable" in s[2].stdout
-    # /tmp is empty but for the submission and, where the Python installation itself
+    # /tmp is private: the submission's folder and, where the Python installation itself
     # lives under /tmp (a venv in a clone there), the read-only path back to it.
-    exposed_in_tmp = {Path(p).parts[2] for p in sandbox.exposed_paths()
+    exposed_in_tmp = {Path(p).parts[2] for p in sandbox.view()["binds"]
                       if Path(p).is_relative_to("/tmp") and len(Path(p).parts) > 2}
     assert s[3].stdout.strip() == str(sorted({"submission"} | exposed_in_tmp))
     assert s[4].status == "error" and "File too large" in s[4].stdout

@@ -1,31 +1,48 @@
 """The sandbox side of secure grading: runs ONE submission's code, untrusted from here on.
 
 Started by `sandbox.py` as `python -I _worker.py JOBDIR PROGRESS_FD`, inside fresh
-network, mount and PID namespaces when the machine allows it. While still root it hides
-the course (reference, checks, solutions, gradebook, other submissions, /tmp, home
-directories) behind empty tmpfs mounts, re-exposes only the Python installation
-read-only, binds the job's own directory at /tmp/submission, sets rlimits and drops to an
-unprivileged uid with no groups. Then it runs the planned steps:
+network, mount, PID, IPC and UTS namespaces when the machine allows it. While still root
+it joins the job's own cgroups (memory, processes, CPU: caps for the whole sandbox), then
+builds a new root from an ALLOW-LIST and pivots into it:
+
+- a read-only tmpfs root holding only the Python interpreter, its standard library, the
+  system's shared libraries, and the site-packages entries of the packages a student may
+  use (numpy, matplotlib, IPython, ipywidgets and what they require; never the course's
+  own package), each bind-mounted read-only at its usual path;
+- a minimal /dev (null, zero, full, random, urandom; a small private /dev/shm), /proc of
+  the new PID namespace, a tiny synthetic /etc;
+- a private, size-capped tmpfs /tmp holding the work folder /tmp/submission (the
+  assignment's data files are copied in).
+
+Nothing else of the host exists in that view, and nothing the sandbox can write outlives
+it. Then it sets rlimits and drops to a uid leased to this job alone, with no groups, and
+runs the planned steps:
 
 - a code step: a notebook cell, through an IPython shell (magics work, output captured);
-- a calls step: calls the student's functions on the case arguments and writes the plain
-  return values to `results/step_<i>.npz` + `.json` (the trusted grader judges them).
+- a calls step: calls the student's functions on the case arguments; the plain return
+  values go back on PROGRESS_FD (the trusted grader judges them).
 
-It reports "start i" / "done i" lines on PROGRESS_FD. It deliberately imports nothing from
-`autograder` (the package is hidden once the mounts are in place), and nothing it does is
-trusted: the grader only ever reads plain arrays and JSON back.
+PROGRESS_FD carries "start i", "done i JSON_BYTES NPZ_BYTES" followed by that many bytes of
+the step's record (JSON) and arrays (npz), and "end". It deliberately imports nothing from
+`autograder` (the package is not in the view), and nothing it does is trusted: the grader
+only reads plain arrays and JSON back, within its byte caps.
 """
 
 import ctypes
 import io
 import json
 import os
+import platform
 import resource
+import shutil
 import sys
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
-    1, 2, 4, 32, 4096, 16384, 1 << 18)
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 MAX_DEPTH = 32
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
 def _libc():
@@ -40,41 +57,113 @@ def _mount(libc, source, target, fstype, flags, data=None):
         raise OSError(err, f"mount {source} -> {target}: {os.strerror(err)}")
 
 
-def _under(path, root):
-    return path == root or path.startswith(root.rstrip("/") + "/")
+def join_cgroups(paths):
+    """Move this process (and so everything it will start) into the job's cgroups."""
+    for path in paths:
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+
+def _bind_readonly(libc, source, target, device=False):
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    _mount(libc, source, target, None, MS_BIND)
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | (0 if device else MS_NODEV)
+    _mount(libc, None, target, None, flags)
+
+
+def _tmpfs(libc, target, size, mode="755", flags=MS_NOSUID | MS_NODEV):
+    os.makedirs(target, exist_ok=True)
+    _mount(libc, "tmpfs", target, "tmpfs", flags, f"mode={mode},size={size}")
+
+
+def _pivot_root(libc, root):
+    """Make `root` the process's / and detach the host's tree from this namespace."""
+    os.chdir(root)
+    number = SYS_PIVOT_ROOT.get(platform.machine())
+    if number is not None and libc.syscall(number, b".", b".") == 0:
+        if libc.umount2(b".", MNT_DETACH) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"umount2 of the old root: {os.strerror(err)}")
+    else:  # unknown architecture: move the new root over / (the old one is shadowed)
+        _mount(libc, ".", "/", None, 1 << 13)  # MS_MOVE
+        os.chroot(".")
+    os.chdir("/")
+
+
+def _etc_files(root, uid, gid, workdir):
+    etc = os.path.join(root, "etc")
+    os.makedirs(etc, exist_ok=True)
+    files = {
+        "passwd": f"root:x:0:0:root:/nonexistent:/bin/false\n"
+                  f"student:x:{uid}:{gid}:student:{workdir}:/bin/false\n",
+        "group": f"root:x:0:\nstudent:x:{gid}:\n",
+        "hosts": "127.0.0.1 localhost\n::1 localhost\n",
+        "hostname": "sandbox\n",
+        "nsswitch.conf": "passwd: files\ngroup: files\nhosts: files\n",
+    }
+    for name, text in files.items():
+        with open(os.path.join(etc, name), "w") as f:
+            f.write(text)
+
+
+def _copy_tree(source, dest, uid, gid):
+    """Copy the job's data files (made by the grader) into the work folder."""
+    for folder, _dirs, names in os.walk(source):
+        rel = os.path.relpath(folder, source)
+        target = os.path.normpath(os.path.join(dest, rel))
+        os.makedirs(target, exist_ok=True)
+        os.chown(target, uid, gid)
+        os.chmod(target, 0o700)
+        for name in names:
+            path = os.path.join(target, name)
+            shutil.copyfile(os.path.join(folder, name), path, follow_symlinks=False)
+            os.chown(path, uid, gid)
+            os.chmod(path, 0o600)
 
 
 def setup_mounts(sandbox):
-    """Hide sensitive paths, re-expose the Python installation, bind the job directory."""
+    """Build the allow-listed root described by `sandbox["view"]` and pivot into it."""
     libc = _libc()
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    hide = [p for p in sandbox["hide"] if os.path.isdir(p) and not os.path.islink(p)]
-    # A path under another hidden path is covered already (and vanishes once that is).
-    hide = [p for p in hide if not any(q != p and _under(p, q) for q in hide)]
-    hide_files = [p for p in sandbox["hide"] if os.path.isfile(p)
-                  and not any(_under(p, q) for q in hide)]
-    # Open what must stay visible before anything is covered; bind it back through the fd.
-    expose = {p: os.open(p, os.O_PATH) for p in sandbox["expose"] if os.path.isdir(p)}
-    work_fd = os.open(sandbox["host_workdir"], os.O_PATH)
-    for path in sorted(set(hide), key=len):
-        mode = "1777" if path in ("/tmp", "/var/tmp", "/dev/shm") else "755"
-        _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},size=64m")
-    for path in hide_files:
-        _mount(libc, "/dev/null", path, None, MS_BIND)
-    for path, fd in sorted(expose.items(), key=lambda item: len(item[0])):
-        if any(_under(path, root) for root in hide):
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
-        os.close(fd)
-    # Hidden even where the installation above re-exposed it (a non-editable install
-    # puts the course package inside site-packages).
-    for path in sandbox.get("hide_late", []):
-        if os.path.isdir(path):
-            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
-    os.makedirs(sandbox["workdir"], exist_ok=True)
-    _mount(libc, f"/proc/self/fd/{work_fd}", sandbox["workdir"], None, MS_BIND)
-    os.close(work_fd)
+    root, view = sandbox["root"], sandbox["view"]
+    _tmpfs(libc, root, "4m")
+    # /tmp first: an installation that lives under /tmp is bound inside it, read-only.
+    _tmpfs(libc, root + "/tmp", sandbox["disk_bytes"], mode="1777")
+    for path in view["binds"]:
+        if os.path.exists(path):
+            _bind_readonly(libc, path, root + path)
+    for path in view["empty"]:  # inside a bound folder, e.g. the base site-packages
+        if os.path.isdir(root + path):
+            _mount(libc, "tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
+                   "mode=755,size=4k")
+    dev = root + "/dev"
+    _tmpfs(libc, dev, "64k", flags=MS_NOSUID)
+    for name in DEVICES:
+        _bind_readonly(libc, f"/dev/{name}", f"{dev}/{name}", device=True)
+    for name, target in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")]:
+        os.symlink(target, f"{dev}/{name}")
+    _tmpfs(libc, dev + "/shm", sandbox["shm_bytes"], mode="1777")
+    os.makedirs(root + "/proc")
+    _mount(libc, "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    workdir = root + sandbox["workdir"]
+    os.makedirs(workdir)
+    _copy_tree(sandbox["host_files"], workdir, sandbox["uid"], sandbox["gid"])
+    _etc_files(root, sandbox["uid"], sandbox["gid"], sandbox["workdir"])
+    # Symlinks last, so that creating the folders above never follows one.
+    for path, target in view["symlinks"]:
+        if not os.path.lexists(root + path):
+            os.makedirs(os.path.dirname(root + path), exist_ok=True)
+            os.symlink(target, root + path)
+    _pivot_root(libc, root)
+    for path in ("/dev", "/"):
+        _mount(libc, None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID
+               | (MS_NODEV if path == "/" else 0))
+    libc.sethostname(b"sandbox", 7)
 
 
 def set_limits(limits):
@@ -239,6 +328,8 @@ def main():
     with open(os.path.join(jobdir, "plan.json"), encoding="utf-8") as f:
         plan = json.load(f)
     sandbox = job["sandbox"]
+    if sandbox.get("cgroups"):
+        join_cgroups(sandbox["cgroups"])
     import numpy as np  # imported while the installation is certainly readable
 
     with np.load(os.path.join(jobdir, "inputs.npz"), allow_pickle=False) as data:
@@ -268,15 +359,16 @@ def main():
     # Figures: the Agg backend is already set; `%matplotlib inline` must not fail.
     shell.register_magic_function(lambda line="": None, "line", "matplotlib")
     install_check_stub()
-    results = os.path.join(workdir, "results")
     limit = job.get("output_chars", 20000)
 
-    def progress(text):
-        os.write(progress_fd, (text + "\n").encode())
+    def progress(data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(progress_fd, view):]
 
     for index in plan:
         step = job["steps"][index]
-        progress(f"start {index}")
+        progress(f"start {index}\n".encode())
         out = CappedText(limit)
         record = {"status": "ok", "error": None}
         old = sys.stdout, sys.stderr
@@ -296,12 +388,12 @@ def main():
         finally:
             sys.stdout, sys.stderr = old
         record["stdout"] = out.getvalue()
-        base = os.path.join(results, f"step_{index}")
-        np.savez(base + ".npz", **arrays)
-        with open(base + ".json", "w", encoding="utf-8") as f:
-            json.dump(record, f)
-        progress(f"done {index}")
-    progress("end")
+        blob = io.BytesIO()
+        np.savez(blob, **arrays)
+        text = json.dumps(record).encode()
+        blob = blob.getvalue()
+        progress(f"done {index} {len(text)} {len(blob)}\n".encode() + text + blob)
+    progress(b"end\n")
     os._exit(0)
 
 

@@ -3,8 +3,11 @@
 The trusted grader writes each case's arguments this way, and reads the student's return
 values back the same way. Nothing is unpickled: arrays are read with
 `np.load(..., allow_pickle=False)`, only real or boolean dtypes are accepted, the JSON tree
-is validated node by node, and sizes are checked before anything is loaded. The sandbox
-side of the protocol lives in `_worker.py` (which must not import this package).
+is validated node by node, and sizes are checked before anything is loaded. Reading back
+is bounded: `ArrayFile` loads an array only when a value the grader asked for refers to
+it, and a `Budget` charges every reference's bytes (an array referenced a thousand times
+costs a thousand times), per step and per notebook. The sandbox side of the protocol lives
+in `_worker.py` (which must not import this package).
 
 Tree nodes (each a one-key dict):
     {"nd": key}                    an array stored in the npz under `key`
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -24,8 +28,11 @@ import numpy as np
 MAX_DEPTH = 32
 MAX_NODES = 100_000
 MAX_STR = 20_000
-MAX_JSON_BYTES = 8 << 20
-MAX_ARRAY_BYTES = 256 << 20  # uncompressed total of one npz
+MAX_JSON_BYTES = 4 << 20      # one step's record
+MAX_ARRAY_BYTES = 64 << 20    # one step's npz (as sent, and uncompressed)
+MAX_STEP_DECODED = 64 << 20   # bytes of values decoded from one step
+MAX_JOB_BYTES = 256 << 20     # bytes read back from one notebook's sandbox, all steps
+MAX_JOB_DECODED = 256 << 20   # bytes of values decoded for one notebook, all steps
 
 
 class ProtocolError(ValueError):
@@ -56,13 +63,35 @@ def encode(obj: object, arrays: dict[str, np.ndarray], _depth: int = 0) -> dict:
     raise TypeError(f"encode: {type(obj).__name__} is not plain data")
 
 
-def decode(tree: object, arrays: dict[str, np.ndarray]) -> object:
-    """Trusted side: rebuild plain data from an untrusted tree, validating every node."""
+class Budget:
+    """Bytes that decoding may still produce: `step` for the current step, `job` for the
+    whole notebook (`for_step()` starts a step)."""
+
+    def __init__(self, job: int = MAX_JOB_DECODED, step: int = MAX_STEP_DECODED):
+        self.job, self.step_limit, self.step = job, step, step
+
+    def for_step(self) -> Budget:
+        self.step = self.step_limit
+        return self
+
+    def charge(self, nbytes: int) -> None:
+        if nbytes > self.step or nbytes > self.job:
+            raise ProtocolError("the values returned exceed the grader's cap of "
+                                f"{self.step_limit >> 20} MiB per problem (shared arrays "
+                                "count once per reference)")
+        self.step -= nbytes
+        self.job -= nbytes
+
+
+def decode(tree: object, arrays, budget: Budget | None = None) -> object:
+    """Trusted side: rebuild plain data from an untrusted tree, validating every node.
+    `arrays` maps keys to arrays (a dict or an `ArrayFile`); each reference is a fresh
+    copy charged to `budget`."""
     count = [0]
-    return _decode(tree, arrays, 0, count)
+    return _decode(tree, arrays, 0, count, budget or Budget())
 
 
-def _decode(node: object, arrays: dict, depth: int, count: list) -> object:
+def _decode(node: object, arrays, depth: int, count: list, budget: Budget) -> object:
     count[0] += 1
     if count[0] > MAX_NODES:
         raise ProtocolError(f"more than {MAX_NODES} values")
@@ -75,16 +104,19 @@ def _decode(node: object, arrays: dict, depth: int, count: list) -> object:
         if value is None or type(value) in (bool, int, float):
             return value
         if type(value) is str and len(value) <= MAX_STR:
+            budget.charge(len(value))
             return value
         raise ProtocolError("malformed scalar")
     if tag == "nd":
         if type(value) is not str or value not in arrays:
             raise ProtocolError(f"unknown array {value!r}")
-        return arrays[value].copy()
+        array = arrays[value]
+        budget.charge(array.nbytes)
+        return array.copy()
     if tag in ("tuple", "list"):
         if not isinstance(value, list):
             raise ProtocolError(f"malformed {tag}")
-        items = [_decode(v, arrays, depth + 1, count) for v in value]
+        items = [_decode(v, arrays, depth + 1, count, budget) for v in value]
         return tuple(items) if tag == "tuple" else items
     if tag == "dict":
         if not isinstance(value, list):
@@ -93,7 +125,7 @@ def _decode(node: object, arrays: dict, depth: int, count: list) -> object:
         for pair in value:
             if not (isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is str):
                 raise ProtocolError("malformed dict entry")
-            out[pair[0]] = _decode(pair[1], arrays, depth + 1, count)
+            out[pair[0]] = _decode(pair[1], arrays, depth + 1, count, budget)
         return out
     raise ProtocolError(f"unknown node type {tag!r}")
 
@@ -125,6 +157,56 @@ def load_arrays(blob: bytes) -> dict[str, np.ndarray]:
     except Exception as error:  # ValueError for object arrays, zip errors, bad headers
         raise ProtocolError(f"unreadable array file: {type(error).__name__}: {error}") from None
     return out
+
+
+class ArrayFile:
+    """An untrusted npz (its bytes), read lazily: an array is loaded (no pickles, real or
+    boolean dtype, its declared size checked first) only when a key is looked up."""
+
+    def __init__(self, blob: bytes, limit: int = MAX_ARRAY_BYTES):
+        self.limit, self.loaded, self.names = limit, {}, {}
+        if not blob:
+            return
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(blob))
+            self.names = {info.filename[:-4]: info for info in self.zip.infolist()
+                          if info.filename.endswith(".npy")}
+        except (zipfile.BadZipFile, OSError, ValueError) as error:
+            raise ProtocolError(f"unreadable array file: {error}") from None
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in self.names
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self.loaded:
+            return self.loaded[key]
+        info = self.names[key]
+        if info.file_size > self.limit:
+            raise ProtocolError(f"array {key!r} too large ({info.file_size} bytes)")
+        self.limit -= info.file_size
+        fmt = np.lib.format
+        try:
+            with self.zip.open(info) as f:
+                version = fmt.read_magic(f)
+                header = (fmt.read_array_header_1_0 if version == (1, 0)
+                          else fmt.read_array_header_2_0)
+                shape, fortran, dtype = header(f)
+                if dtype.kind not in "biuf" or dtype.hasobject or dtype.fields:
+                    raise ProtocolError(f"array {key!r} has dtype {dtype}, not plain data")
+                nbytes = dtype.itemsize * math.prod(shape)
+                if nbytes > info.file_size:
+                    raise ProtocolError(f"array {key!r} claims more bytes than it holds")
+                data = f.read(nbytes)
+        except ProtocolError:
+            raise
+        except Exception as error:  # zip errors, bad headers
+            raise ProtocolError(f"unreadable array {key!r}: {type(error).__name__}: "
+                                f"{error}") from None
+        if len(data) != nbytes:
+            raise ProtocolError(f"array {key!r} is truncated")
+        array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+        self.loaded[key] = array
+        return array
 
 
 def load_json(path: Path) -> object:

@@ -4,18 +4,24 @@
 "calls" of the student's functions on trusted inputs) in ONE fresh worker process
 (`_worker.py`), so a submission pays for one interpreter start, not one per problem.
 
-Protection (as root with `unshare`): new network namespace (no network), mount namespace
-(course, reference, solutions, gradebook, other submissions, /tmp and home directories
-hidden behind empty tmpfs), PID namespace (the worker is PID 1: killing it kills
-everything it started), an unprivileged uid/gid with no supplementary groups and
-no_new_privs, and rlimits on address space, CPU time, file size, open files and
-processes. Without root or `unshare` the job still runs in its own process group with the
-rlimits, and `capabilities().missing` says what protection is absent (logged loudly).
+Protection (as root with `unshare`): new network, mount, PID, IPC and UTS namespaces; a
+new root built from an allow-list (`view.py`: the interpreter, the standard library, the
+system's shared libraries and the packages a student may use, read-only; a private
+size-capped /tmp holding the work folder; minimal /dev and /etc; /proc of the new PID
+namespace; nothing else of the host); a uid leased to this job alone (`caps.UidLease`), no
+groups, no_new_privs; per-process rlimits; and caps for the whole sandbox (`caps.py`): cgroups
+(memory, processes, one CPU's worth of time with an equal share) where the machine allows,
+otherwise a supervisor that sums the memory and CPU time of all the sandbox's processes.
+`capabilities().describe()` says which protection and which caps are in force; anything
+missing is logged loudly. Without root or `unshare` the job still runs in its own process
+group with the rlimits and the supervisor.
 
 Time caps: each cell and each problem (calls step) has a wall-time cap, and the whole
 submission has one. A step that overruns, or kills its process (os._exit, segfault,
 memory), is recorded as "timeout"/"crashed"; the worker is restarted, replays the code
-cells before it, skips it, and carries on, so only that step is lost.
+cells before it, skips it, and carries on, so only that step is lost. Results come back
+over a pipe while the step's caps run, bounded in bytes (`protocol`), and only the calls
+the grader asked for are decoded.
 """
 
 from __future__ import annotations
@@ -38,12 +44,30 @@ from pathlib import Path
 import numpy as np
 
 from autograder.grading import protocol
+from autograder.grading.caps import (  # noqa: F401  (re-exported)
+    CGROUP_CONTROLLERS,
+    UID_BASE,
+    UID_RANGE,
+    Cgroups,
+    UidLease,
+    cgroup_parent,
+    cgroup_problem,
+    cpus,
+    descendants,
+    kill_uid,
+    session,
+    signal_pid,
+    uid_pids,
+)
+from autograder.grading.view import STUDENT_PACKAGES, view  # noqa: F401  (re-exported)
 
 log = logging.getLogger("autograder.grading")
 
 WORKER = Path(__file__).with_name("_worker.py")
 SANDBOX_WORKDIR = "/tmp/submission"
 STARTUP_SECONDS = 30.0  # interpreter + numpy + IPython start, generous under load
+NAMESPACES = ["--net", "--mount", "--pid", "--ipc", "--uts"]
+POLL_SECONDS = 0.25  # the supervisor's sampling period
 
 
 class SandboxError(RuntimeError):
@@ -63,6 +87,8 @@ class Limits:
     problem_timeout: float = 60.0
     submission_timeout: float = 300.0
     output_chars: int = 20_000
+    disk_mb: int = 256      # the private /tmp (work folder included), all files together
+    shm_mb: int = 64        # the private /dev/shm
 
 
 @dataclass
@@ -109,23 +135,34 @@ class Capabilities:
     namespaces: bool
     drop_privileges: bool
     missing: tuple
+    cgroups: bool = False
+    cgroup_problem: str = ""
 
     @property
     def mode(self) -> str:
         return "namespaces" if self.namespaces else "process"
 
+    @property
+    def caps_mode(self) -> str:
+        return "cgroups" if self.cgroups else "supervisor"
+
     def describe(self) -> str:
+        caps = ("per-sandbox caps by cgroup v1 (memory, processes, CPU share and quota)"
+                if self.cgroups else "per-sandbox caps by a supervisor that sums memory "
+                f"and CPU time over the sandbox's processes ({self.cgroup_problem})")
         if not self.missing:
-            return ("sandbox: own network/mount/PID namespaces, unprivileged uid, rlimits, "
-                    "wall-time caps")
+            return ("sandbox: own network/mount/PID/IPC/UTS namespaces, allow-listed root "
+                    f"view, size-capped private /tmp, leased unprivileged uid, rlimits, {caps},"
+                    " wall-time caps")
         return ("sandbox DEGRADED, missing: " + "; ".join(self.missing)
-                + ". Still isolated by process, rlimits and wall-time caps.")
+                + f". Still isolated by process, rlimits, {caps} and wall-time caps.")
 
 
 @cache
 def capabilities(mode: str | None = None) -> Capabilities:
     """What this machine allows. `mode="process"` (or RNN_GRADING_SANDBOX=process) forces
-    the degraded process-only sandbox (for tests of that path)."""
+    the degraded process-only sandbox; RNN_GRADING_CGROUPS=off forces the supervisor
+    instead of cgroups (both for tests of those paths)."""
     mode = mode or os.environ.get("RNN_GRADING_SANDBOX", "auto")
     root = os.geteuid() == 0
     unshare = shutil.which("unshare")
@@ -133,8 +170,8 @@ def capabilities(mode: str | None = None) -> Capabilities:
     if mode != "process" and root and unshare:
         try:
             namespaces = subprocess.run(
-                [unshare, "--net", "--mount", "--pid", "--fork", "--kill-child",
-                 "--mount-proc", "true"], capture_output=True, timeout=20).returncode == 0
+                [unshare, *NAMESPACES, "--fork", "--kill-child", "--mount-proc", "true"],
+                capture_output=True, timeout=20).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             namespaces = False
     missing = []
@@ -142,101 +179,191 @@ def capabilities(mode: str | None = None) -> Capabilities:
         why = ("forced by RNN_GRADING_SANDBOX=process" if mode == "process"
                else "needs root and a working `unshare`")
         missing += [f"network isolation ({why})",
-                    "hiding the reference, solutions, gradebook and other submissions",
-                    "PID namespace (processes that escape the process group survive)"]
+                    "the allow-listed view (the whole file system is visible)",
+                    "PID and IPC namespaces (processes that escape the process group and "
+                    "SysV IPC objects survive)",
+                    "size-capped private /tmp (the disk cap is checked by polling)"]
     drop = root and mode != "process"
     if not drop:
         missing.append("unprivileged uid (code runs as the grading user)")
-    caps = Capabilities(namespaces, drop, tuple(missing))
+    problem = cgroup_problem() if mode != "process" else "forced by RNN_GRADING_SANDBOX"
+    caps = Capabilities(namespaces, drop, tuple(missing), problem is None, problem or "")
     if missing:
         log.warning("SECURE GRADING IS DEGRADED on this machine: %s", caps.describe())
+    elif not caps.cgroups:
+        log.warning("SECURE GRADING: no cgroups (%s); per-sandbox caps are enforced by "
+                    "polling, which is coarser", problem)
     return caps
 
 
-def cpus() -> int:
-    """CPUs this process may use (not the host's count inside a container)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
+# ------------------------------------------------------------------------ data files
 
-def sandbox_uid(slot: int) -> int:
-    """A uid (and gid) used by nobody else: distinct per grading process and slot, so the
-    per-uid process limit and file permissions separate concurrent sandboxes."""
-    return 100_000 + (os.getpid() % 100_000) * 16 + slot % 16
-
-
-def hidden_paths(extra: tuple = ()) -> list[str]:
-    """Paths the sandbox must not see (covered by empty tmpfs)."""
-    import autograder
-
-    package_root = Path(autograder.__file__).resolve().parents[1]
-    paths = {str(package_root), "/tmp", "/var/tmp", "/dev/shm", "/root", "/home",
-             "/run/postgresql", "/var/run/postgresql", "/run/user"}
-    paths.update(str(Path(p).resolve()) for p in extra)
-    return sorted(p for p in paths if os.path.exists(p))
-
-
-def exposed_paths() -> list[str]:
-    """The Python installation the worker needs, re-exposed read-only."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths.update(str(Path(p).resolve()) for p in list(paths))
-    return sorted(p for p in paths if os.path.isdir(p))
-
-
-def data_files(*folders: Path, limit: int = 256 << 20) -> dict[str, Path]:
+def data_files(*folders: Path, limit: int = 256 << 20, max_files: int = 2000,
+               max_depth: int = 8) -> dict[str, Path]:
     """Regular files (not notebooks, not symlinks) under `folders`, by relative path: the
-    assignment's data files, which the notebook may open from its working directory."""
+    assignment's data files, which the notebook may open from its working directory.
+    Bounded in bytes, files and depth (a submitted folder may be hostile)."""
     out: dict[str, Path] = {}
     total = 0
     for folder in folders:
         folder = Path(folder)
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             continue
-        for path in sorted(folder.rglob("*")):
-            info = path.lstat()
-            # rglob does not enter symlinked folders; lstat refuses symlinked files.
-            if not stat.S_ISREG(info.st_mode) or path.suffix == ".ipynb":
+        stack = [(folder, 0)]
+        while stack and len(out) < max_files:
+            path, depth = stack.pop()
+            try:
+                entries = sorted(os.scandir(path), key=lambda e: e.name)
+            except OSError:
                 continue
-            total += info.st_size
-            if total > limit:
-                break
-            out[str(path.relative_to(folder))] = path
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if depth + 1 < max_depth:
+                            stack.append((Path(entry.path), depth + 1))
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if not stat.S_ISREG(info.st_mode) or entry.name.endswith(".ipynb"):
+                    continue
+                if total + info.st_size > limit or len(out) >= max_files:
+                    break
+                total += info.st_size
+                out[str(Path(entry.path).relative_to(folder))] = Path(entry.path)
     return out
 
+
+def remove_tree(path: Path) -> None:
+    """Delete a folder the sandbox may have filled (any depth, any names): every
+    sub-folder is first moved up to `path`'s level, so neither recursion nor path length
+    grows. Never raises."""
+    path = Path(path)
+    try:
+        parent = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    queue, counter = [path.name], 0
+    try:
+        while queue:
+            name = queue.pop()
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                             dir_fd=parent)
+            except NotADirectoryError:
+                _unlink(name, parent)
+                continue
+            except OSError:
+                continue
+            try:
+                for entry in os.scandir(fd):
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        counter += 1
+                        flat = f".{path.name}-rm-{counter}"
+                        try:
+                            os.chmod(entry.name, 0o700, dir_fd=fd, follow_symlinks=False)
+                        except OSError:
+                            pass
+                        try:
+                            os.rename(entry.name, flat, src_dir_fd=fd, dst_dir_fd=parent)
+                            queue.append(flat)
+                        except OSError:
+                            pass
+                    else:
+                        _unlink(entry.name, fd)
+            finally:
+                os.close(fd)
+            try:
+                os.rmdir(name, dir_fd=parent)
+            except OSError:
+                pass
+    finally:
+        os.close(parent)
+    if path.exists():
+        log.error("could not remove %s entirely", path)
+
+
+def _unlink(name: str, dir_fd: int) -> None:
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- one job
 
 def run_job(steps: list[Step], limits: Limits = Limits(), slot: int = 0,
             hide: tuple = (), caps: Capabilities | None = None,
             files: dict[str, Path] | None = None) -> JobResult:
     """Run `steps` in a sandbox; never raises for anything the student's code does.
-    `files` (relative path -> file) are copied into the sandbox's working directory."""
+    `files` (relative path -> file) are copied into the sandbox's working directory.
+    `hide`: paths that must stay invisible; the view is an allow-list, so they only need
+    covering where they lie inside an allowed path."""
     caps = caps or capabilities()
     start = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="rnn-sandbox-"))
+    lease = cgroups = None
     try:
+        staging = tmp / ("files" if caps.namespaces else "work")
+        staging.mkdir()
         for rel, source in (files or {}).items():
-            dest = tmp / "work" / rel
+            dest = staging / rel
             if ".." in Path(rel).parts or Path(rel).is_absolute():
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dest, follow_symlinks=False)
-        return _run(steps, limits, slot, hide, caps, tmp, start)
+        if caps.drop_privileges:
+            lease = UidLease(slot)
+        if caps.cgroups:
+            cgroups = Cgroups(f"job-{lease.uid if lease else os.getpid()}-{slot}", limits)
+        return _run(steps, limits, lease.uid if lease else None, hide, caps, tmp, start,
+                    cgroups)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if cgroups is not None:
+            cgroups.remove()
+        elif lease is not None:
+            kill_uid(lease.uid)
+        if lease is not None:
+            lease.release()
+        remove_tree(tmp)
 
 
-def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
-    jobdir, workdir = tmp / "job", tmp / "work"
+def _sandbox_config(limits, uid, hide, caps, tmp, cgroups) -> dict:
+    bound = view()["binds"]
+    extra_empty = [str(Path(p).resolve()) for p in hide
+                   if any(str(Path(p).resolve()).startswith(b + os.sep) for b in bound)]
+    cpu = int(limits.submission_timeout) + 5
+    return {
+        "namespace": caps.namespaces,
+        "drop_privileges": caps.drop_privileges,
+        "uid": uid, "gid": uid,
+        "view": {**view(), "empty": view()["empty"] + extra_empty},
+        "root": str(tmp / "root"),
+        "host_files": str(tmp / "files"),
+        "host_workdir": str(tmp / "work"),
+        "workdir": SANDBOX_WORKDIR if caps.namespaces else str(tmp / "work"),
+        "disk_bytes": limits.disk_mb << 20,
+        "shm_bytes": limits.shm_mb << 20,
+        "cgroups": [str(p) for p in cgroups.paths] if cgroups else [],
+        "limits": {"memory_bytes": limits.memory_mb << 20, "cpu_seconds": cpu,
+                   "file_size_bytes": limits.file_size_mb << 20,
+                   "open_files": limits.open_files, "processes": limits.processes},
+    }
+
+
+def _run(steps, limits, uid, hide, caps, tmp, start, cgroups) -> JobResult:
+    jobdir = tmp / "job"
     jobdir.mkdir()
-    workdir.mkdir(exist_ok=True)
-    (workdir / "results").mkdir()
-    uid = sandbox_uid(slot)
-    if caps.drop_privileges:
-        for path in [workdir, *workdir.rglob("*")]:
+    (tmp / "root").mkdir()
+    if caps.drop_privileges and not caps.namespaces:  # pragma: no cover (root, no unshare)
+        for path in [tmp / "work", *(tmp / "work").rglob("*")]:
             os.chown(path, uid, uid, follow_symlinks=False)
-            path.chmod(0o700 if path.is_dir() else 0o600)
-        tmp.chmod(0o711)
+    tmp.chmod(0o711)
     arrays: dict[str, np.ndarray] = {}
     wire_steps = []
     for step in steps:
@@ -249,29 +376,14 @@ def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
                  "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays)}
                 for c in step.calls]})
     protocol.save_arrays(jobdir / "inputs.npz", arrays)
-    cpu = int(limits.submission_timeout) + 5
-    job = {
-        "steps": wire_steps,
-        "output_chars": limits.output_chars,
-        "sandbox": {
-            "namespace": caps.namespaces,
-            "drop_privileges": caps.drop_privileges,
-            "uid": uid, "gid": uid,
-            "hide": hidden_paths(hide) if caps.namespaces else [],
-            "hide_late": [str(Path(__file__).resolve().parents[1])] if caps.namespaces else [],
-            "expose": exposed_paths(),
-            "host_workdir": str(workdir),
-            "workdir": SANDBOX_WORKDIR if caps.namespaces else str(workdir),
-            "limits": {"memory_bytes": limits.memory_mb << 20, "cpu_seconds": cpu,
-                       "file_size_bytes": limits.file_size_mb << 20,
-                       "open_files": limits.open_files, "processes": limits.processes},
-        },
-    }
+    job = {"steps": wire_steps, "output_chars": limits.output_chars,
+           "sandbox": _sandbox_config(limits, uid, hide, caps, tmp, cgroups)}
     (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
     outcomes: dict[int, StepOutcome] = {}
     logs = []
     deadline = start + limits.submission_timeout
     failed_at: set[int] = set()
+    budget = _ReadBudget()
     while True:
         todo = [i for i in range(len(steps)) if i not in outcomes]
         if not todo:
@@ -284,12 +396,12 @@ def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
                 outcomes[i] = StepOutcome("not run", error="the submission's time cap "
                                           f"({limits.submission_timeout:g} s) was reached")
             break
-        done, current, reason, text = _attempt(jobdir, workdir, plan, steps, limits, caps,
-                                               deadline)
+        attempt = _Attempt(jobdir, tmp, plan, steps, limits, caps, deadline, uid, cgroups,
+                           budget)
+        done, current, reason, text = attempt.run()
         logs.append(text)
-        for i in done:
-            if i not in outcomes:
-                outcomes[i] = _read_step(workdir, i)
+        for i, outcome in done:
+            outcomes.setdefault(i, outcome)
         if current is None:
             if not done and not all(i in outcomes for i in todo):
                 # No student code ran yet: the sandbox itself is broken. That is the
@@ -315,13 +427,13 @@ def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
 def _command(caps: Capabilities, jobdir: Path, fd: int) -> list[str]:
     worker = [sys.executable, "-I", "-B", str(WORKER), str(jobdir), str(fd)]
     if caps.namespaces:
-        return ["unshare", "--net", "--mount", "--pid", "--fork", "--kill-child",
-                "--mount-proc", "--propagation", "private", *worker]
+        return ["unshare", *NAMESPACES, "--fork", "--kill-child", "--mount-proc",
+                "--propagation", "private", *worker]
     return worker
 
 
-def _environment(caps: Capabilities, workdir: Path) -> dict:
-    home = SANDBOX_WORKDIR if caps.namespaces else str(workdir)
+def _environment(caps: Capabilities, workdir: str) -> dict:
+    home = SANDBOX_WORKDIR if caps.namespaces else workdir
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
             "TMPDIR": "/tmp" if caps.namespaces else home,
             "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{home}/.config/matplotlib",
@@ -329,80 +441,213 @@ def _environment(caps: Capabilities, workdir: Path) -> dict:
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _attempt(jobdir, workdir, plan, steps, limits, caps, deadline):
-    """One worker process over `plan`. Returns (done, current, reason, log text):
-    `current` is the step it was in when it overran or died (None if it finished)."""
-    (jobdir / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        _command(caps, jobdir, write_fd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
-        env=_environment(caps, workdir), cwd="/")
-    os.close(write_fd)
-    sel = selectors.DefaultSelector()
-    sel.register(read_fd, selectors.EVENT_READ, "progress")
-    sel.register(proc.stdout, selectors.EVENT_READ, "output")
-    done, current, reason, finished = [], None, "", False
-    buffer, text, dropped = b"", [], 0
-    step_deadline = time.monotonic() + STARTUP_SECONDS
-    open_streams = 2
-    try:
-        while open_streams:
-            now = time.monotonic()
-            limit = min(step_deadline, deadline)
-            if now >= limit:
-                what = ("the submission's time cap" if deadline <= step_deadline
-                        else "its time cap")
-                cap = (limits.submission_timeout if deadline <= step_deadline else
-                       _step_cap(steps, current, limits))
-                reason = f"timeout: stopped after {cap:g} s ({what})"
-                if current is None:
-                    reason = "timeout: the sandbox did not start in time"
-                break
-            for key, _ in sel.select(limit - now):
-                fd = key.fd if key.data == "progress" else proc.stdout.fileno()
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    sel.unregister(key.fileobj)
-                    open_streams -= 1
-                    continue
-                if key.data == "output":
-                    room = 20_000 - sum(map(len, text))
-                    text.append(data[:max(room, 0)].decode("utf-8", "replace"))
-                    dropped += max(0, len(data) - max(room, 0))
-                    continue
-                buffer += data
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    word, _, arg = line.decode("ascii", "replace").partition(" ")
-                    if word == "start" and arg.isdigit() and int(arg) < len(steps):
-                        current = int(arg)
-                        step_deadline = time.monotonic() + _step_cap(steps, current, limits)
-                    elif word == "done" and arg.isdigit() and int(arg) == current:
-                        done.append(current)
-                        current = None
-                        step_deadline = time.monotonic() + STARTUP_SECONDS
-                    elif word == "end":
-                        finished = True
-    finally:
-        _kill(proc, caps)
-        if caps.drop_privileges:
-            _kill_uid(json.loads((jobdir / "job.json").read_text())["sandbox"]["uid"])
-        sel.close()
-        os.close(read_fd)
-        proc.stdout.close()
-    code = proc.wait()
-    if finished and current is None:
-        return done, None, "", "".join(text)
-    if not reason:
-        how = (f"killed by signal {signal.Signals(-code).name}" if code < 0 and
-               -code in signal.valid_signals() else f"exit status {code}")
-        reason = f"the sandboxed process died ({how})"
-        if current is None and not done:
-            reason += ": " + "".join(text)[-2000:]
-    if dropped:
-        text.append(f"\n[... {dropped} bytes of output dropped]\n")
-    return done, current, reason, "".join(text)
+class _ReadBudget:
+    """What may still be read back from one notebook's sandbox (all attempts)."""
+
+    def __init__(self):
+        self.raw = protocol.MAX_JOB_BYTES
+        self.decoded = protocol.Budget()
+
+
+class _Attempt:
+    """One worker process over `plan`. `run()` returns (done, current, reason, log text):
+    `done` lists (step, outcome); `current` is the step it was in when it overran, died or
+    broke a cap (None if it finished)."""
+
+    def __init__(self, jobdir, tmp, plan, steps, limits, caps, deadline, uid, cgroups,
+                 budget):
+        self.jobdir, self.tmp, self.plan, self.steps = jobdir, tmp, plan, steps
+        self.limits, self.caps, self.deadline = limits, caps, deadline
+        self.uid, self.cgroups, self.budget = uid, cgroups, budget
+        self.current = None
+        self.done: list = []
+        self.finished = False
+        self.broke = ""          # a cap this attempt broke (memory, CPU, disk, bytes)
+        self.buffer = bytearray()
+        self.frame = None        # (index, json bytes, npz bytes) being received
+        self.cpu_seen: dict = {}
+
+    def run(self):
+        (self.jobdir / "plan.json").write_text(json.dumps(self.plan), encoding="utf-8")
+        oom_before = self.cgroups.oom_kills() if self.cgroups else 0
+        read_fd, write_fd = os.pipe()
+        proc = subprocess.Popen(
+            _command(self.caps, self.jobdir, write_fd), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+            start_new_session=True, env=_environment(self.caps, str(self.tmp / "work")),
+            cwd="/")
+        self.proc = proc
+        os.close(write_fd)
+        sel = selectors.DefaultSelector()
+        sel.register(read_fd, selectors.EVENT_READ, "progress")
+        sel.register(proc.stdout, selectors.EVENT_READ, "output")
+        reason = ""
+        text, dropped = [], 0
+        self.step_deadline = time.monotonic() + STARTUP_SECONDS
+        next_poll = time.monotonic() + POLL_SECONDS
+        open_streams = 2
+        try:
+            while open_streams and not self.broke:
+                now = time.monotonic()
+                limit = min(self.step_deadline, self.deadline)
+                if now >= limit:
+                    reason = self._timeout_reason()
+                    break
+                if not self.caps.cgroups and now >= next_poll:
+                    self._supervise()
+                    next_poll = now + POLL_SECONDS
+                    if self.broke:
+                        break
+                wait = limit - now if self.caps.cgroups else min(limit, next_poll) - now
+                for key, _ in sel.select(max(wait, 0)):
+                    fd = key.fd if key.data == "progress" else proc.stdout.fileno()
+                    data = os.read(fd, 1 << 16)
+                    if not data:
+                        sel.unregister(key.fileobj)
+                        open_streams -= 1
+                        continue
+                    if key.data == "output":
+                        room = 20_000 - sum(map(len, text))
+                        text.append(data[:max(room, 0)].decode("utf-8", "replace"))
+                        dropped += max(0, len(data) - max(room, 0))
+                        continue
+                    self._feed(data)
+                    if self.broke:
+                        break
+        finally:
+            if self.cgroups is not None:
+                self.cgroups.kill()
+            _kill(proc, self.caps)
+            if self.uid is not None and self.cgroups is None:
+                kill_uid(self.uid)
+            sel.close()
+            os.close(read_fd)
+            proc.stdout.close()
+        code = proc.wait()
+        if self.cgroups is not None and self.cgroups.oom_kills() > oom_before:
+            self.broke = self.broke or (
+                f"the sandbox's memory cap ({self.cgroups.memory_bytes >> 20} MiB for all "
+                "its processes and files together) was reached")
+        if self.finished and self.current is None:
+            return self.done, None, "", "".join(text)
+        reason = self.broke or reason
+        if not reason:
+            how = (f"killed by signal {signal.Signals(-code).name}" if code < 0 and
+                   -code in signal.valid_signals() else f"exit status {code}")
+            reason = f"the sandboxed process died ({how})"
+            if self.current is None and not self.done:
+                reason += ": " + "".join(text)[-2000:]
+        if dropped:
+            text.append(f"\n[... {dropped} bytes of output dropped]\n")
+        return self.done, self.current, reason, "".join(text)
+
+    def _timeout_reason(self) -> str:
+        if self.current is None and not self.done:
+            return "timeout: the sandbox did not start in time"
+        if self.deadline <= self.step_deadline:
+            return (f"timeout: stopped after {self.limits.submission_timeout:g} s (the "
+                    "submission's time cap)")
+        return f"timeout: stopped after {_step_cap(self.steps, self.current, self.limits):g} " \
+               "s (its time cap)"
+
+    def _feed(self, data: bytes) -> None:
+        """Parse the progress stream: lines, and each step's result frame after "done"."""
+        self.buffer += data
+        while self.buffer and not self.broke:
+            if self.frame is not None:
+                index, json_size, npz_size = self.frame
+                if len(self.buffer) < json_size + npz_size:
+                    return
+                raw = bytes(self.buffer[:json_size + npz_size])
+                del self.buffer[:json_size + npz_size]
+                self.frame = None
+                keys = [c["key"] for c in self.steps[index].calls]
+                self.done.append((index, decode_step(raw[:json_size], raw[json_size:], keys,
+                                                     self.budget.decoded.for_step())))
+                self.current = None
+                self.step_deadline = time.monotonic() + STARTUP_SECONDS
+                continue
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                if len(self.buffer) > 200:  # not ours: noise written by the student
+                    self.buffer.clear()
+                return
+            line = bytes(self.buffer[:end]).decode("ascii", "replace")
+            del self.buffer[:end + 1]
+            word, *args = line.split(" ")
+            numbers = [int(a) for a in args if a.isdigit() and len(a) < 12]
+            if len(numbers) != len(args):
+                continue
+            if word == "start" and len(numbers) == 1 and numbers[0] < len(self.steps):
+                self.current = numbers[0]
+                self.step_deadline = time.monotonic() + _step_cap(self.steps, self.current,
+                                                                  self.limits)
+            elif word == "done" and len(numbers) == 3 and numbers[0] == self.current:
+                _, json_size, npz_size = numbers
+                if json_size > protocol.MAX_JSON_BYTES or npz_size > \
+                        protocol.MAX_ARRAY_BYTES or json_size + npz_size > self.budget.raw:
+                    self.broke = ("the step's result is larger than the grader reads "
+                                  f"({json_size + npz_size} bytes; caps: "
+                                  f"{protocol.MAX_JSON_BYTES >> 20} MiB of JSON, "
+                                  f"{protocol.MAX_ARRAY_BYTES >> 20} MiB of arrays per step, "
+                                  f"{protocol.MAX_JOB_BYTES >> 20} MiB per notebook)")
+                    return
+                self.budget.raw -= json_size + npz_size
+                self.frame = (self.current, json_size, npz_size)
+            elif word == "end" and not numbers:
+                self.finished = True
+
+    def _supervise(self) -> None:
+        """Without cgroups: sum memory and CPU time over the sandbox's processes, and the
+        size of its work folder when that is on the host."""
+        pids = uid_pids(self.uid) if self.uid is not None else \
+            [self.proc.pid, *descendants(self.proc.pid), *session(self.proc.pid)]
+        rss, page = 0, os.sysconf("SC_PAGE_SIZE")
+        ticks = os.sysconf("SC_CLK_TCK")
+        for pid in set(pids):
+            try:
+                with open(f"/proc/{pid}/statm", "rb") as f:
+                    rss += int(f.read().split()[1]) * page
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                start = fields[19]
+                cpu = sum(int(x) for x in fields[11:15]) / ticks
+                self.cpu_seen[(pid, start)] = max(cpu, self.cpu_seen.get((pid, start), 0))
+            except (OSError, ValueError, IndexError):
+                continue
+        memory = (self.limits.memory_mb + self.limits.shm_mb) << 20
+        if rss > memory:
+            self.broke = (f"the sandbox's memory cap ({memory >> 20} MiB for all its "
+                          "processes together) was reached")
+        elif sum(self.cpu_seen.values()) > self.limits.submission_timeout:
+            self.broke = (f"the sandbox's CPU-time cap ({self.limits.submission_timeout:g} "
+                          "s for all its processes together) was reached")
+        elif not self.caps.namespaces and _folder_size(self.tmp / "work") > \
+                self.limits.disk_mb << 20:
+            self.broke = (f"the sandbox's disk cap ({self.limits.disk_mb} MiB in its work "
+                          "folder) was reached")
+
+
+def _folder_size(path: Path, max_entries: int = 20_000) -> int:
+    """Bytes under `path` (stops counting after `max_entries`: then reports over any cap)."""
+    total, seen, stack = 0, 0, [str(path)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > max_entries:
+                return 1 << 62
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_blocks * 512
+            except OSError:
+                continue
+    return total
 
 
 def _step_cap(steps, index, limits) -> float:
@@ -414,8 +659,8 @@ def _step_cap(steps, index, limits) -> float:
 def _kill(proc: subprocess.Popen, caps: Capabilities) -> None:
     """Kill the worker and everything it started."""
     if proc.poll() is None or not caps.namespaces:
-        for pid in _descendants(proc.pid):
-            _signal(pid)
+        for pid in [*descendants(proc.pid), *session(proc.pid)]:
+            signal_pid(pid)
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -426,96 +671,19 @@ def _kill(proc: subprocess.Popen, caps: Capabilities) -> None:
         log.error("sandbox process %s did not die after SIGKILL", proc.pid)
 
 
-def _kill_uid(uid: int, wait: float = 5.0) -> None:
-    """SIGKILL every process of the sandbox's own uid until none is left (nothing else
-    runs as that uid; the PID namespace normally has done this already)."""
-    end = time.monotonic() + wait
-    while True:
-        left = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    if os.stat(f"/proc/{entry}").st_uid == uid:
-                        with open(f"/proc/{entry}/stat", "rb") as f:
-                            state = f.read().rsplit(b")", 1)[1].split()[0]
-                        if state not in (b"Z", b"X"):
-                            left.append(int(entry))
-                except (OSError, IndexError):
-                    continue
-        if not left or time.monotonic() > end:
-            break
-        for pid in left:
-            _signal(pid)
-        time.sleep(0.02)
-    if left:
-        log.error("processes of sandbox uid %s survived SIGKILL: %s", uid, left)
-
-
-def _signal(pid: int) -> None:
+def decode_step(raw_json: bytes, raw_npz: bytes, keys: list[str],
+                budget: protocol.Budget) -> StepOutcome:
+    """Decode a finished step's result (untrusted bytes): only the calls in `keys`, each
+    array reference charged to `budget`."""
     try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat_line = f.read().decode("ascii", "replace")
-            ppid = int(stat_line.rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        for child in children.get(pid, []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _read_untrusted(dir_fd: int, name: str, limit: int) -> bytes | None:
-    """Read a file the sandbox wrote, refusing symlinks and anything but a regular file."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            raise protocol.ProtocolError(f"{name} is not a regular file of at most "
-                                         f"{limit} bytes")
-        with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read(limit + 1)
-    finally:
-        os.close(fd)
-
-
-def _read_step(workdir: Path, index: int) -> StepOutcome:
-    """Decode a finished step's result, validating everything the sandbox wrote."""
-    try:
-        dir_fd = os.open(workdir / "results", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return StepOutcome("crashed", error="the sandbox removed its results directory")
-    try:
-        raw = _read_untrusted(dir_fd, f"step_{index}.json", protocol.MAX_JSON_BYTES)
-        if raw is None:
-            return StepOutcome("crashed", error="the step finished but wrote no result")
-        record = json.loads(raw.decode("utf-8"))
+        record = json.loads(raw_json.decode("utf-8"))
         if not isinstance(record, dict):
             raise protocol.ProtocolError("result is not an object")
-        blob = _read_untrusted(dir_fd, f"step_{index}.npz", protocol.MAX_ARRAY_BYTES)
-        arrays = protocol.load_arrays(blob) if blob else {}
-    except (protocol.ProtocolError, UnicodeDecodeError, json.JSONDecodeError,
-            RecursionError) as error:
-        return StepOutcome("crashed", error=f"invalid result written by the sandbox: {error}")
-    finally:
-        os.close(dir_fd)
+        arrays = protocol.ArrayFile(raw_npz)
+    except (protocol.ProtocolError, ValueError, RecursionError) as error:
+        # ValueError: bad UTF-8, bad JSON, integers beyond Python's int-str limit.
+        return StepOutcome("crashed", error=f"invalid result written by the sandbox: "
+                           f"{str(error)[:500]}")
     stdout = record.get("stdout")
     error = record.get("error")
     outcome = StepOutcome(
@@ -524,19 +692,20 @@ def _read_step(workdir: Path, index: int) -> StepOutcome:
         error=error[:5000] if isinstance(error, str) else None)
     calls = record.get("calls")
     if isinstance(calls, dict):
-        for key, entry in calls.items():
-            outcome.calls[str(key)] = _decode_call(entry, arrays)
+        for key in keys:
+            if key in calls:
+                outcome.calls[key] = _decode_call(calls[key], arrays, budget)
     return outcome
 
 
-def _decode_call(entry: object, arrays: dict) -> CallOutcome:
+def _decode_call(entry: object, arrays, budget: protocol.Budget) -> CallOutcome:
     if not isinstance(entry, dict) or len(entry) != 1:
         return CallOutcome("failed", message="invalid result written by the sandbox")
     (kind, value), = entry.items()
     if kind == "ok":
         try:
-            return CallOutcome("ok", protocol.decode(value, arrays))
-        except protocol.ProtocolError as error:
+            return CallOutcome("ok", protocol.decode(value, arrays, budget))
+        except (protocol.ProtocolError, RecursionError) as error:
             return CallOutcome("failed", message=f"the output is not plain data: {error}")
     if kind == "raised" and isinstance(value, list) and len(value) == 2 \
             and all(isinstance(v, str) for v in value):
