@@ -275,13 +275,13 @@ def _takes_info(judge) -> bool:
 
 def fit_points(cases: list[Case], total: float) -> list[Case]:
     """The cases with their points (relative weights) scaled to sum to exactly `total`,
-    each a multiple of 1/4 (exact in binary) and at least 1/4."""
+    each a multiple of 1/8 (exact in binary) and at least 1/8."""
     weight = sum(c.points for c in cases)
-    quarters = [max(1, round(4 * total * c.points / weight)) for c in cases]
-    quarters[quarters.index(max(quarters))] += round(4 * total) - sum(quarters)
-    if min(quarters) < 1:
+    eighths = [max(1, round(8 * total * c.points / weight)) for c in cases]
+    eighths[eighths.index(max(eighths))] += round(8 * total) - sum(eighths)
+    if min(eighths) < 1:
         raise ValueError(f"cannot fit {len(cases)} cases into {total} points")
-    return [dataclasses.replace(c, points=q / 4) for c, q in zip(cases, quarters, strict=True)]
+    return [dataclasses.replace(c, points=q / 8) for c, q in zip(cases, eighths, strict=True)]
 
 
 def changed(before: object, now: object, label: str) -> list[str]:
