@@ -174,7 +174,7 @@ def test_judge_accepts_exception_descriptions():
 def test_judge_takes_lists_for_tuples():
     # outputs that crossed a process boundary may come back with lists for tuples
     c = CHECKS["rnn_cell_forward"]
-    case = c.cases("public")[-1]
+    case = next(case for case in c.cases("public") if case.check == "the cache")
     out = to_plain(ref.rnn_cell_forward(*copy.deepcopy(case.args)))
     assert c.judge(case, [out[0], out[1], list(out[2])]).passed
 

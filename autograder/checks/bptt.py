@@ -87,6 +87,7 @@ class RnnBackward(BackwardCheck):
                 Case("one step (T_x = 1)", 1, (da[:, :, :1].copy(), one)),
                 Case("gradient from later steps", 1, (last_only, caches)),
                 Case("gradients summed over time", 1, (da, no_carry)),
+                Case("dx at every step", 1, (da, caches)),
                 Case("finite differences", 1, (da, caches)),
                 inputs_case((da, caches), points=0.5),
             ]
@@ -160,7 +161,7 @@ class RelError(Check):
                  Case(floor, 1, (tiny, tiny + normal(r, a, b, scale=2e-9)))]
         if part == "public":
             return [Case("shapes and types", 1, (x, normal(r, a, b))), *cases,
-                    inputs_case((x, y), points=0.5)]
+                    Case("one tiny difference", 1, (x, y)), inputs_case((x, y), points=0.5)]
         return [*cases, Case("one tiny difference", 1, (x, y))]
 
     def judge_shapes_and_types(self, case, output):

@@ -75,6 +75,7 @@ class Clip(Check):
                          ({k: np.abs(v) + 1.0 for k, v in g.items()}, 1.5)),
                     Case("negative entries clipped to -max_value", 1,
                          ({k: -np.abs(v) - 1.0 for k, v in g.items()}, 2.5)),
+                    Case("mixed entries", 1, (g, 2.0)),
                     inputs_case((g, 2.0), new_output=True, points=0.5),
                     inputs_case((small, 5.0), new_output=True, points=0.5)]
         g = _gradients(r, 4.0)
@@ -111,6 +112,8 @@ class ClipByNorm(Check):
             cases = [Case("shapes and types", 1, (g, 1.0)),
                      Case("norm already small: unchanged", 1, (small, 10.0)),
                      Case("large norm rescaled to max_norm", 1, (g, 1.0)),
+                     Case("one scale for all gradients", 1,
+                          ({**g, "dby": g["dby"] * 0.01}, 1.5)),
                      Case("all-zero gradients", 1, ({k: 0 * v for k, v in g.items()}, 1.0)),
                      inputs_case((g, 1.0), new_output=True, points=0.5),
                      inputs_case((small, 10.0), new_output=True, points=0.5)]
@@ -168,7 +171,7 @@ class RnnCellForwardRelu(Check):
         if part == "public":
             return [Case("shapes and types", 1, args, relu), Case("relu: max(z, 0)", 1, args, relu),
                     Case("tanh is still the default", 1, args),
-                    inputs_case(args, relu, points=0.5)]
+                    Case("the cache", 1, args, relu), inputs_case(args, relu, points=0.5)]
         return [Case("relu: max(z, 0)", 1, args, relu), Case("the cache", 1, args, relu)]
 
     def hints(self, case, output, expected):
@@ -207,6 +210,7 @@ class RnnCellBackwardRelu(BackwardCheck):
             return [Case("shapes and types", 1, (da, relu_cache), {"activation": "relu"}),
                     Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"}),
                     Case("tanh is still the default", 1, (da, tanh_cache)),
+                    Case("finite differences", 1, (da, relu_cache), {"activation": "relu"}),
                     inputs_case((da, relu_cache), {"activation": "relu"}, points=0.5)]
         return [Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"}),
                 Case("tanh is still the default", 1, (da, tanh_cache)),

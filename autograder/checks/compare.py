@@ -162,6 +162,9 @@ def _compare_array(got: object, expected: np.ndarray, name: str, tol: Tol,
         return [f"{name} has dtype {got.dtype}, expected float64"]
     if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
         return [f"{name} has dtype {got.dtype}, expected an integer dtype"]
+    if expected.dtype == np.int64 and got.dtype != np.int64:  # e.g. int32 on Windows
+        return [f"{name} has dtype {got.dtype}, expected int64 (say so: "
+                "np.array(..., dtype=np.int64))"]
     if expected.dtype.kind == "b" and got.dtype.kind != "b":
         return [f"{name} has dtype {got.dtype}, expected bool"]
     if got.dtype.kind == "f" and not np.all(np.isfinite(got)):

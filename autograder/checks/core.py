@@ -277,9 +277,16 @@ def fit_points(cases: list[Case], total: float) -> list[Case]:
     """The cases with their points (relative weights) scaled to sum to exactly `total`,
     each a multiple of 1/8 (exact in binary) and at least 1/8."""
     weight = sum(c.points for c in cases)
-    eighths = [max(1, round(8 * total * c.points / weight)) for c in cases]
-    eighths[eighths.index(max(eighths))] += round(8 * total) - sum(eighths)
-    if min(eighths) < 1:
+    raw = [8 * total * c.points / weight for c in cases]
+    eighths = [max(1, int(x)) for x in raw]
+    # the eighths left over go to the cases that lost most to rounding down (Hamilton)
+    for i in sorted(range(len(raw)), key=lambda i: eighths[i] - raw[i]):
+        if sum(eighths) >= round(8 * total):
+            break
+        eighths[i] += 1
+    while sum(eighths) > round(8 * total) and max(eighths) > 1:
+        eighths[eighths.index(max(eighths))] -= 1
+    if min(eighths) < 1 or sum(eighths) != round(8 * total):
         raise ValueError(f"cannot fit {len(cases)} cases into {total} points")
     return [dataclasses.replace(c, points=q / 8) for c, q in zip(cases, eighths, strict=True)]
 

@@ -28,6 +28,7 @@ class Softmax(Check):
             return [
                 Case("shapes and types", 1, (normal(r, n_y, m),)),
                 Case("over axis 0 (the classes)", 1, (normal(r, n_y, m, scale=2),)),
+                Case("3-D input (n_y, m, T_x)", 1, (normal(r, n_y, m, T + 1),)),
                 Case(stable, 1, (large_columns(r, n_y, m),)),
                 inputs_case((normal(r, n_y, m, T),), points=0.5),
             ]
@@ -49,7 +50,8 @@ class Softmax(Check):
                 return ["the column holding the largest score is right but others are not: "
                         "subtract each column's own maximum (z.max(axis=0, keepdims=True)), "
                         "not one maximum of the whole array"]
-            return ["exp overflowed or underflowed: subtract each column's maximum before exp"]
+            return ["exp overflowed or underflowed: subtract the column maximum (each "
+                    "column's own) before exp"]
         if np.allclose(output.sum(axis=1), 1.0) or np.isclose(output.sum(), 1.0):
             return ["your columns do not sum to 1: softmax must normalise over axis 0 "
                     "(the classes), not another axis or the whole array"]
@@ -91,6 +93,7 @@ class RnnCellForward(_RnnCellBase):
                 Case("only a_prev (Waa a_prev)", 1, (xt, a_prev, zeroed(p, "Wax", "ba"))),
                 Case("all terms together", 1, (xt, a_prev, p)),
                 Case("the cache", 1, (xt, a_prev, p)),
+                Case("one example (m = 1)", 1, (xt[:, :1].copy(), a_prev[:, :1].copy(), p)),
                 Case(stable, 1, (xt, a_prev, large)),
                 inputs_case((xt, a_prev, p), points=0.5),
             ]
@@ -189,6 +192,7 @@ class CrossEntropy(Check):
                 Case("one-hot targets", 1, (y_pred, _one_hot(idx, n_y))),
                 Case("integer targets (m, T)", 1, (y_pred, idx)),
                 Case("integer targets (m, T)", 0.5, (y_pred, idx.astype(np.int32))),
+                Case("mean over batch and time", 1, (y_pred, idx)),
                 Case(zeros, 1, (_with_zeros(r, y_pred, idx), _one_hot(idx, n_y))),
                 inputs_case((y_pred, _one_hot(idx, n_y)), points=0.5),
             ]
