@@ -143,9 +143,9 @@ class AttentionForward(Check):
         p = {"Wq": normal(r, n_e, n_s), "Wk": normal(r, n_e, n_h), "v": normal(r, n_e, 1)}
         args = (normal(r, n_s, m), normal(r, n_h, m, T), p)
         # dot scores of size hundreds, with a different offset per example
-        big_s = normal(r, n_h, m) * r.uniform(-60, 60, size=(1, m))
+        big_s = 5.0 + normal(r, n_h, m) * r.uniform(-400, 400, size=(1, m))
         large = Case("large scores, different for every example (stable)", 1,
-                     (big_s, normal(r, n_h, m, T) + 3.0, None), {"score": "dot"})
+                     (big_s, normal(r, n_h, m, T) + 5.0, None), {"score": "dot"})
         dot = Case("dot-product score", 1, (normal(r, n_h, m), normal(r, n_h, m, T), None),
                    {"score": "dot"})
         if part == "public":

@@ -46,6 +46,7 @@ _THIS = os.path.abspath(__file__)
 
 def call(fn, args: tuple, kwargs: dict, spec: dict | None = None) -> dict:
     spec = spec or {}
+    fresh = [(copy.deepcopy(args), copy.deepcopy(kwargs)) for _ in spec.get("reseed") or []]
     report = _one_call(fn, args, kwargs, spec)
     if spec.get("return_args"):
         generators = set(spec.get("generators") or {})
@@ -53,9 +54,9 @@ def call(fn, args: tuple, kwargs: dict, spec: dict | None = None) -> dict:
     if spec.get("new_output") and report["status"] == "ok":
         report["shared"] = shared_parts(report["output"], args, kwargs)
     again = []
-    for seeds in spec.get("reseed") or []:
+    for seeds, (args_, kwargs_) in zip(spec.get("reseed") or [], fresh, strict=True):
         more = dict(spec, generators={**(spec.get("generators") or {}), **seeds})
-        again.append(_one_call(fn, copy.deepcopy(args), copy.deepcopy(kwargs), more))
+        again.append(_one_call(fn, args_, kwargs_, more))
     if again:
         report["again"] = again
     return report

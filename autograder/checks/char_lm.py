@@ -235,7 +235,7 @@ class Sample(Check):
                          generators={"rng": seed + 1}),
                     Case(from_rng, 1, (p, 0, 60), {"temperature": 1.0},
                          generators={"rng": seed}, reseed=({"rng": seed}, {"rng": seed + 7})),
-                    inputs_case((p, [0, 1], 5), {"temperature": 1.0}, generators={"rng": 3},
+                    inputs_case((p, [0, 1], 5), {"temperature": 0.5}, generators={"rng": 3},
                                 points=0.5)]
         return [Case("a longer prompt sets the state first", 1, (p, [3, 1, 0], 12),
                      {"temperature": 0.0}),

@@ -105,16 +105,18 @@ def compare(got: object, expected: object, name: str, tol: Tol = FORWARD,
     if isinstance(expected, (tuple, list)):
         labels = [_label(names, i, f"{name}[{i}]") for i in range(len(expected))]
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            what = "(" + ", ".join(label for label, _ in labels) + ")"
-            return [f"{name} should be a {type(expected).__name__} of {len(expected)} "
+            what = " (" + ", ".join(label for label, _ in labels) + ")" if names else ""
+            return [f"{name} should be a {type(expected).__name__} of {len(expected)}"
                     f"{what}, got {kind(got)}"]
         problems = []
         for (label, sub), g, e in zip(labels, got, expected, strict=True):
             problems += compare(g, e, label, tol, values, sub)
         return problems
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        if type(got) is not type(expected) or (values and got != expected):
+        if type(got) is not type(expected):
             return [f"{name} should be {expected!r}, got {kind(got)}"]
+        if values and got != expected:
+            return [f"{name} is {got!r}, expected {expected!r}"]
         return []
     if isinstance(expected, int):
         if isinstance(got, bool) or not isinstance(got, int):

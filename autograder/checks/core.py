@@ -404,7 +404,8 @@ def report(name: str, part: str, results: list[SubResult]) -> str:
                 continue
             said[r.message] = r.check
             lines += [f"        {line}" for line in r.message.splitlines()]
-    notes = list(dict.fromkeys(r.note for r in results if r.note))
+    notes = list({note.split(" (")[0]: note for r in reversed(results) if r.note
+                  for note in [r.note]}.values())[::-1]
     lines += [f"  NOTE  {line}" for note in notes for line in note.splitlines()]
     if all(r.passed for r in results):
         lines.append("  public checks passed; hidden checks run at grading" if part == "public"
