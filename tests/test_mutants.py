@@ -158,3 +158,17 @@ def test_correct_student_variant_gets_full_marks(label, edit, function, check_na
     failed = [f"{r.check}: {r.message}" for r in results if not r.passed]
     assert not failed, failed
     assert not any(r.note for r in results)
+
+
+def test_lstm_c_next_hint_judges_the_students_own_gates():
+    """Gates swapped in the weights but a correct c_next line: the hint about the c_next
+    line must stay silent (it compares with the student's own gates, not ours)."""
+    ns = namespace("gru_lstm", {"lstm_cell_forward": EDIT_MUTANTS[0].edit.__class__(
+        "gru_lstm", "lstm_cell_forward",
+        (('ft = sigmoid(p["Wf"] @ concat + p["bf"])', 'ft = sigmoid(p["Wi"] @ concat + p["bi"])'),
+         ('it = sigmoid(p["Wi"] @ concat + p["bi"])', 'it = sigmoid(p["Wf"] @ concat + p["bf"])'),
+         )).apply()})
+    results = _results("lstm_cell_forward", ns["lstm_cell_forward"])
+    messages = "\n".join(r.message for r in results if not r.passed)
+    assert "holds the values of" in messages  # the gates are blamed ...
+    assert "forget gate on the old cell state" not in messages  # ... not the c_next line
