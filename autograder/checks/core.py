@@ -83,8 +83,6 @@ class Check:
     # points per part: a notebook test cell is worth exactly these; the cases' own points
     # are then relative weights, scaled to this total (None: the cases' points as given)
     totals: dict[str, float] | None = None
-    # graded functions this one calls: name -> what a correct caller hands it (for notes)
-    helper_names: tuple = ()
 
     # -- inputs ------------------------------------------------------------------------
     def cases(self, part: str) -> list[Case]:
