@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS_DIR = ROOT / "autograder" / "checks"
 PACKAGE = "rnn_checks"
-SHARED = ("plain.py", "compare.py", "core.py", "recorded.py")
-INSTRUCTOR_ONLY = ("__init__.py", "computed.py", "inputs.py", "seeds.py")
+SHARED = ("plain.py", "compare.py", "calling.py", "core.py", "recorded.py")
+INSTRUCTOR_ONLY = ("__init__.py", "computed.py", "helpers.py", "inputs.py", "seeds.py")
 # Modules a student-package module may never use (after stripping).
-FORBIDDEN_IMPORTS = ("autograder", ".inputs", ".seeds", ".computed")
+FORBIDDEN_IMPORTS = ("autograder", ".inputs", ".seeds", ".computed", ".helpers")
 
 
 class BuildError(ValueError):
@@ -135,9 +135,13 @@ def strip_module(source: str, filename: str) -> str:
     gone = set()
     for first, last in sorted(delete):
         gone.update(range(first, last + 1))
-        # no run of blank lines where the statement was
+        # no run of blank lines where the statement was: drop the blank line after it when
+        # the last line kept before it is blank too (or there is none)
+        before = first - 1
+        while before in gone:
+            before -= 1
         if last < len(lines) and not lines[last].strip() and \
-                (first == 1 or first - 1 in gone or not lines[first - 2].strip()):
+                (before == 0 or not lines[before - 1].strip()):
             gone.add(last + 1)
     out = []
     number = 1

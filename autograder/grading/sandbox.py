@@ -246,7 +246,8 @@ def _run(steps, limits, slot, hide, caps, tmp, start) -> JobResult:
             wire_steps.append({"kind": "calls", "calls": [
                 {"key": c["key"], "function": c["function"],
                  "args": protocol.encode(tuple(c.get("args", ())), arrays),
-                 "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays)}
+                 "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays),
+                 **({"spec": protocol.encode(dict(c["spec"]), arrays)} if "spec" in c else {})}
                 for c in step.calls]})
     protocol.save_arrays(jobdir / "inputs.npz", arrays)
     cpu = int(limits.submission_timeout) + 5
