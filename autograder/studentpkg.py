@@ -2,14 +2,15 @@
 
 The judging code exists once, in autograder/checks; the student package is generated:
 
-- the shared engine (`SHARED`: plain data, comparison, Case/Check/report, recorded data)
-  is copied as it is;
+- the shared engine (`SHARED`: plain data, comparison, the call runner, Case/Check/report,
+  recorded data) is copied as it is;
 - every other module of autograder/checks (the topic modules and gradients.py) is copied
   without what only the instructor has: the `function`, `make_cases`, `numeric` and
   `derive_*` members of each class, and every module-level name that only those use
   (input generators, the reference's helpers, hidden inputs such as texts); whatever is
   left must not reach the reference, or the build stops and names the line;
-- `INSTRUCTOR_ONLY` modules are left out (seeds, the computed source, input makers);
+- `INSTRUCTOR_ONLY` modules are left out (seeds, the computed source, input makers, the
+  reference's helper tables: the public cases carry them recorded);
 - `data/public.json` + `data/public.npz` record every public case with its expected output
   and derived values (`recorded.py`), and each check's public and hidden points.
 """

@@ -17,13 +17,9 @@ where)`, to `CHECKS[name].judge(case, output, info)`), which gives a `SubResult`
 `report()` formats the results (an identical failure and a note about a helper are said
 once); `check()` does all three steps in-process and returns the points earned.
 
-The rule for judges and hints: they use the case, the student's plain output,
-`self.expected(case)` (the reference's output on the case), `self.derived(case, key)`
-(another value the reference gives on the case's inputs) and numpy, never
-`autograder.reference` directly, so that a release can record what they need. A caller
-of another graded function is judged with the recorded helper in its place
-(`Case.helpers`): a wrong helper costs the caller nothing, and the caller's report names
-the helper once.
+A caller of another graded function is judged with the recorded helper in its place
+(`Case.helpers`, recorded with the reference by `helpers.py`): a wrong helper costs the
+caller nothing, and the caller's report names the helper once.
 
 Each graded function has two test cells (written by `python -m autograder release`). The
 public one imports `check` from the student package `rnn_checks`, which is generated from
@@ -47,6 +43,8 @@ package free of the reference: a judge or hint uses only the case, the student's
 output, `self.expected(case)`, `self.derived(case, key)` (a `derive_<key>` method computes
 it here, the release records it for public cases) and plain numpy; `function`,
 `make_cases`, `numeric` and `derive_*` are instructor-only (`studentpkg.py` strips them).
+The call runner `calling.py` is shared as it is (standard library and numpy only), so
+the student package calls and judges exactly as grading does.
 """
 
 from . import architectures, bptt, char_lm, clipping, forward, gates, notation  # noqa: F401  (they register checks)
