@@ -89,7 +89,7 @@ def course(tmp_path_factory) -> Path:
             nbformat.write(notebook, target)
     _nbgrader(course, "autograde", "*", "--force")
     _nbgrader(course, "generate_feedback", "*", "--force")
-    _nbgrader(course, "export", "--to", str(course / "grades.csv"))
+    _nbgrader(course, "export")  # to _grading/grades.csv (nbgrader_config.py; it wins over --to)
     return course
 
 
@@ -173,7 +173,7 @@ def test_mutant_of_each_category_in_real_autograde(course, student):
 
 
 def test_grades_export_to_csv(course):
-    with open(course / "grades.csv", newline="") as f:
+    with open(course / "_grading" / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     seen = {(r["assignment"], r["student_id"]) for r in rows}
     # nbgrader lists every student for every assignment (no submission: score 0)
