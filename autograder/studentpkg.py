@@ -2,14 +2,15 @@
 
 The judging code exists once, in autograder/checks; the student package is generated:
 
-- the shared engine (`SHARED`: plain data, comparison, Case/Check/report, recorded data)
-  is copied as it is;
+- the shared engine (`SHARED`: plain data, comparison, the call runner, Case/Check/report,
+  recorded data) is copied as it is;
 - every other module of autograder/checks (the topic modules and gradients.py) is copied
   without what only the instructor has: the `function`, `make_cases`, `numeric` and
   `derive_*` members of each class, and every module-level name that only those use
   (input generators, the reference's helpers, hidden inputs such as texts); whatever is
   left must not reach the reference, or the build stops and names the line;
-- `INSTRUCTOR_ONLY` modules are left out (seeds, the computed source, input makers);
+- `INSTRUCTOR_ONLY` modules are left out (seeds, the computed source, input makers, the
+  reference's helper tables: the public cases carry them recorded);
 - `data/public.json` + `data/public.npz` record every public case with its expected output
   and derived values (`recorded.py`), and each check's public and hidden points.
 """
@@ -23,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHECKS_DIR = ROOT / "autograder" / "checks"
 PACKAGE = "rnn_checks"
-SHARED = ("plain.py", "compare.py", "core.py", "recorded.py")
-INSTRUCTOR_ONLY = ("__init__.py", "computed.py", "inputs.py", "seeds.py")
+SHARED = ("plain.py", "compare.py", "calling.py", "core.py", "recorded.py")
+INSTRUCTOR_ONLY = ("__init__.py", "computed.py", "helpers.py", "inputs.py", "seeds.py")
 # Modules a student-package module may never use (after stripping).
-FORBIDDEN_IMPORTS = ("autograder", ".inputs", ".seeds", ".computed")
+FORBIDDEN_IMPORTS = ("autograder", ".inputs", ".seeds", ".computed", ".helpers")
 
 
 class BuildError(ValueError):
@@ -135,9 +136,13 @@ def strip_module(source: str, filename: str) -> str:
     gone = set()
     for first, last in sorted(delete):
         gone.update(range(first, last + 1))
-        # no run of blank lines where the statement was
+        # no run of blank lines where the statement was: drop the blank line after it when
+        # the last line kept before it is blank too (or there is none)
+        before = first - 1
+        while before in gone:
+            before -= 1
         if last < len(lines) and not lines[last].strip() and \
-                (first == 1 or first - 1 in gone or not lines[first - 2].strip()):
+                (before == 0 or not lines[before - 1].strip()):
             gone.add(last + 1)
     out = []
     number = 1

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from mutants.notebook import NOTEBOOK_MUTANTS
+from mutants.notebook import CATEGORY_MUTANTS, NOTEBOOK_MUTANTS
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["notation", "forward_pass", "bptt", "vanishing_gradients", "gru_lstm",
@@ -80,13 +80,16 @@ def course(tmp_path_factory) -> Path:
         if name in NOTEBOOK_MUTANTS:
             cell, wrong, _, _ = NOTEBOOK_MUTANTS[name]
             submissions.append(("mutant", solved(release, source, {cell: wrong})))
+        for student, (assignment, replace, _, _, _) in CATEGORY_MUTANTS.items():
+            if assignment == name:
+                submissions.append((student, solved(release, source, replace)))
         for student, notebook in submissions:
             target = course / "_grading" / "submitted" / student / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)
     _nbgrader(course, "autograde", "*", "--force")
     _nbgrader(course, "generate_feedback", "*", "--force")
-    _nbgrader(course, "export", "--to", str(course / "grades.csv"))
+    _nbgrader(course, "export")  # to _grading/grades.csv (nbgrader_config.py; it wins over --to)
     return course
 
 
@@ -153,14 +156,33 @@ def test_mutant_loses_points_in_real_autograde(course, name):
     assert fragment in html.replace("&#39;", "'").replace("&quot;", '"')
 
 
+@pytest.mark.parametrize("student", sorted(CATEGORY_MUTANTS))
+def test_mutant_of_each_category_in_real_autograde(course, student):
+    """In-place, degenerate, sampling and blame mistakes through `nbgrader autograde`: the
+    function with the mistake loses points with a message naming it; a correct caller of a
+    wrong helper keeps all its points and its feedback names the helper."""
+    name, _, test_cell, fragment, intact = CATEGORY_MUTANTS[student]
+    grades = {g[0]: g for g in _grades(course, name, student)}
+    _, _, score, max_score, _ = grades[test_cell]
+    assert score < max_score, f"{student}: {test_cell} kept all {max_score} points"
+    html = (course / "_grading" / "feedback" / student / name / f"{name}.html").read_text()
+    assert fragment in html.replace("&#39;", "'").replace("&quot;", '"'), student
+    if intact:
+        _, _, score, max_score, _ = grades[intact]
+        assert score == max_score, f"{student}: {intact} lost points for another function"
+
+
 def test_grades_export_to_csv(course):
-    with open(course / "grades.csv", newline="") as f:
+    with open(course / "_grading" / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     seen = {(r["assignment"], r["student_id"]) for r in rows}
     # nbgrader lists every student for every assignment (no submission: score 0)
-    assert seen == {(a, s) for a in ASSIGNMENTS for s in (*STUDENTS, "mutant")}
+    assert seen == {(a, s) for a in ASSIGNMENTS
+                    for s in (*STUDENTS, "mutant", *CATEGORY_MUTANTS)}
     for row in rows:
-        if row["student_id"] == "mutant" and row["assignment"] not in NOTEBOOK_MUTANTS:
+        student, assignment = row["student_id"], row["assignment"]
+        if (student == "mutant" and assignment not in NOTEBOOK_MUTANTS) or (
+                student in CATEGORY_MUTANTS and CATEGORY_MUTANTS[student][0] != assignment):
             assert float(row["score"]) == 0.0
             continue
         auto = sum(g[2] for g in _grades(course, row["assignment"], row["student_id"])

@@ -174,7 +174,7 @@ def test_judge_accepts_exception_descriptions():
 def test_judge_takes_lists_for_tuples():
     # outputs that crossed a process boundary may come back with lists for tuples
     c = CHECKS["rnn_cell_forward"]
-    case = c.cases("public")[-1]
+    case = next(case for case in c.cases("public") if case.check == "the cache")
     out = to_plain(ref.rnn_cell_forward(*copy.deepcopy(case.args)))
     assert c.judge(case, [out[0], out[1], list(out[2])]).passed
 
@@ -270,3 +270,84 @@ def test_source_notebook_follows_the_contract(name):
             total += CHECKS[check_name].max_points(part)
         # nbgrader refuses a score above the cell's points; below would be unreachable
         assert meta["points"] == total, f"{meta['grade_id']}: points {meta['points']} != {total}"
+
+
+# -- the rules every check follows ----------------------------------------------------------
+
+def test_hidden_cases_differ_from_public_ones_in_values_never_in_kind():
+    for name, c in CHECKS.items():
+        public = {case.check for case in c.cases("public")}
+        hidden = {case.check for case in c.cases("hidden")}
+        assert hidden <= public, f"{name}: only at grading: {sorted(hidden - public)}"
+
+
+def test_every_function_given_arrays_or_dicts_has_the_inputs_sub_check():
+    from autograder.checks.core import INPUTS
+
+    def holds_data(obj):
+        if isinstance(obj, (np.ndarray, dict, list)):
+            return True
+        return isinstance(obj, tuple) and any(map(holds_data, obj))
+
+    for name, c in CHECKS.items():
+        cases = c.cases("public")
+        if any(holds_data(case.args) or holds_data(tuple(case.kwargs.values()))
+               for case in cases):
+            inputs = [case for case in cases if case.check == INPUTS]
+            assert inputs and all(case.keep_inputs for case in inputs), name
+
+
+def test_one_gradient_check_threshold_everywhere():
+    assert FD_REL_ERROR == 1e-5
+    book = (ROOT / "book" / "04_bptt.md").read_text()
+    notebook = (ROOT / "solutions" / "bptt" / "bptt.ipynb").read_text()
+    for text in (book, notebook):
+        assert "up to $10^{-5}$" in text
+        assert "10^{-7}" not in text and "10^{-4}" not in text
+
+
+def _perturbed(x):
+    """A plain output that is wrong everywhere (so that every hint runs)."""
+    if isinstance(x, np.ndarray):
+        return (x * 1.5 + 0.25).astype(x.dtype) if x.dtype.kind == "f" else x[::-1].copy()
+    if isinstance(x, dict):
+        return {k: _perturbed(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return type(x)(_perturbed(v) for v in x)
+    if isinstance(x, float):
+        return x * 1.5 + 0.25
+    return x
+
+
+# recorded at release (and derive_<key> methods)
+ALLOWED = {"expected", "derived", "compute", "numeric", "make_cases", "cases"}
+
+
+def test_judges_and_hints_use_only_the_case_the_output_and_recorded_values(monkeypatch):
+    """THE RULE: a judge or hint may use the case, the student's output, `expected`,
+    `derived` values and numpy; never the reference directly (a student package has no
+    reference: what the reference gives is recorded through those accessors)."""
+    import inspect
+    import sys
+
+    import autograder.reference as reference
+
+    def guard(name, fn):
+        def wrapped(*args, **kwargs):
+            frame = sys._getframe(1)
+            while frame is not None:
+                if frame.f_code.co_name in ALLOWED or frame.f_code.co_name.startswith("derive_"):
+                    return fn(*args, **kwargs)
+                frame = frame.f_back
+            raise AssertionError(f"a judge called autograder.reference.{name} directly")
+        return wrapped
+
+    for name, fn in inspect.getmembers(reference, inspect.isfunction):
+        monkeypatch.setattr(reference, name, guard(name, fn))
+    for name, c in CHECKS.items():
+        for part in PARTS:
+            for case in c.cases(part):
+                good = c.expected(case)
+                for output in (good, _perturbed(good)):
+                    result = c.judge(case, output, {"after": [list(case.args), case.kwargs]})
+                    assert "could not be judged" not in result.message, (name, result)

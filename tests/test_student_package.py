@@ -353,24 +353,43 @@ def _report(check, name, fn) -> tuple[str, float]:
 
 
 def _public_cases():
+    """(label, check name, function maker): the reference, every mutant (functions,
+    a student's edits of the solution cells, correct callers of wrong helpers) and every
+    correct alternative (functions and edits)."""
     from mutants.alternative import ALTERNATIVES
+    from mutants.alternatives_nb import EDIT_ALTERNATIVES
+    from mutants.edits import BLAME, EDIT_MUTANTS
+    from mutants.student import namespace
     from mutants.wrong import MUTANTS
 
-    cases = [(f"reference {n}", n, c.function) for n, c in sorted(CHECKS.items())]
-    cases += [(m[0], m[1], m[-1]) for m in MUTANTS]
-    cases += [(f"alternative {fn.__name__}", n, fn) for n, fn in ALTERNATIVES]
+    def given(fn):
+        return lambda: fn
+
+    cases = [(f"reference {n}", n, given(c.function)) for n, c in sorted(CHECKS.items())]
+    cases += [(m[0], m[1], given(m[-1])) for m in MUTANTS]
+    cases += [(f"alternative {fn.__name__}", n, given(fn)) for n, fn in ALTERNATIVES]
+    cases += [(f"edit {m.label}", m.check_name,
+               lambda m=m: m.edit.function(m.function)) for m in EDIT_MUTANTS]
+    cases += [(f"blame {label}", caller_check,
+               lambda e=edit, c=caller: namespace(e.assignment, {e.cell: e.apply()})[c])
+              for label, edit, _, caller, caller_check in BLAME]
+    cases += [(f"edit alternative {label}", name, lambda e=edit, f=function: e.function(f))
+              for label, edit, function, name in EDIT_ALTERNATIVES]
     return cases
 
 
 PUBLIC_CASES = _public_cases()
 
 
-@pytest.mark.parametrize("label, name, fn", PUBLIC_CASES, ids=[c[0] for c in PUBLIC_CASES])
-def test_student_package_judges_like_the_instructors_checks(label, name, fn):
+@pytest.mark.parametrize("label, name, make", PUBLIC_CASES, ids=[c[0] for c in PUBLIC_CASES])
+def test_student_package_judges_like_the_instructors_checks(label, name, make):
     """Same report, same points, for the reference, every mutant and every alternative:
-    the recorded values and the stripped judges and hints behave as the originals."""
+    the recorded values (expected, derived, recorded helpers, call specs) and the stripped
+    judges and hints behave as the originals, sub-check by sub-check (in-place, helper
+    notes, sampling by the given rng, the student's line in exceptions included)."""
     import rnn_checks
 
     from autograder.checks import check
 
+    fn = make()
     assert _report(rnn_checks.check, name, fn) == _report(check, name, fn), label

@@ -13,7 +13,7 @@ from autograder import reference as ref
 from .compare import compare
 from .core import Case, Check, register
 from .gradients import BackwardCheck, finite_differences
-from .inputs import normal, sizes
+from .inputs import inputs_case, normal, sizes
 
 
 def _direction(r: np.random.Generator, n_x: int, n_a: int, d: str) -> dict:
@@ -32,6 +32,7 @@ def _first(output: object, label: str) -> tuple[object, list[str]]:
 class BidirectionalRnnForward(Check):
     name = "bidirectional_rnn_forward"
     function = staticmethod(ref.bidirectional_rnn_forward)
+    totals = {"public": 3.0, "hidden": 2.0}
 
     def make_cases(self, part, rng):
         r = rng(0)
@@ -41,10 +42,15 @@ class BidirectionalRnnForward(Check):
         x = normal(r, n_x, m, T)
         a0_f, a0_b = normal(r, n_f, m), normal(r, n_b, m)
         if part == "public":
+            n_s = sizes(r, 1)[0]
+            ps = {**_direction(r, n_x, n_s, "f"), **_direction(r, n_x, n_s, "b")}
             return [Case("shapes and types", 1, (x, None, None, p)),
                     Case("forward direction (first n_a_f rows)", 1, (x, None, None, p)),
                     Case("backward direction reads the sequence from the end", 1,
-                         (x, None, None, p))]
+                         (x, None, None, p)),
+                    Case("initial states a0_f and a0_b", 1, (x, a0_f, a0_b, p)),
+                    Case("merge='sum'", 1, (x, None, None, ps), {"merge": "sum"}),
+                    inputs_case((x, a0_f, a0_b, p), points=0.5)]
         n_s = sizes(r, 1)[0]
         ps = {**_direction(r, n_x, n_s, "f"), **_direction(r, n_x, n_s, "b")}
         return [Case("initial states a0_f and a0_b", 1, (x, a0_f, a0_b, p)),
@@ -76,6 +82,7 @@ class BidirectionalRnnForward(Check):
 class StackedRnnForward(Check):
     name = "stacked_rnn_forward"
     function = staticmethod(ref.stacked_rnn_forward)
+    totals = {"public": 3.0, "hidden": 2.0}
 
     def make_cases(self, part, rng):
         r = rng(0)
@@ -86,15 +93,20 @@ class StackedRnnForward(Check):
                   {"Wax": normal(r, n_2, n_1, scale=0.7), "Waa": normal(r, n_2, n_2, scale=0.5),
                    "ba": normal(r, n_2, 1, scale=0.5)}]
         x = normal(r, n_x, m, T)
-        if part == "public":
-            return [Case("shapes and types", 1, (x, None, layers)),
-                    Case("layer 1 reads x", 1, (x, None, layers)),
-                    Case("layer 2 reads layer 1's states", 1, (x, None, layers))]
         n_3 = sizes(r, 1, 2, 5)[0]
         three = layers + [{"Wax": normal(r, n_3, n_2), "Waa": normal(r, n_3, n_3, scale=0.5),
                            "ba": normal(r, n_3, 1)}]
         a0 = [normal(r, n, m) for n in (n_1, n_2, n_3)]
-        return [Case("three layers, given initial states", 2, (x, a0, three))]
+        if part == "public":
+            return [Case("shapes and types", 1, (x, None, layers)),
+                    Case("layer 1 reads x", 1, (x, None, layers)),
+                    Case("layer 2 reads layer 1's states", 1, (x, None, layers)),
+                    Case("three layers, given initial states", 1, (x, a0, three)),
+                    inputs_case((x, a0, three), points=0.5)]
+        r1 = rng(1)
+        x1 = normal(r1, n_x, m + 1, T + 1)
+        a01 = [normal(r1, n, m + 1) for n in (n_1, n_2, n_3)]
+        return [Case("three layers, given initial states", 2, (x1, a01, three))]
 
     def compare_parts(self, case, output):
         expected = self.expected(case)[0]
@@ -117,10 +129,12 @@ class StackedRnnForward(Check):
 class AttentionForward(Check):
     name = "attention_forward"
     function = staticmethod(ref.attention_forward)
+    totals = {"public": 3.0, "hidden": 2.0}
     names = ("context", "alpha", "cache")
     parts = {"alpha: softmax over the input positions": ("alpha",),
              "context: alpha-weighted sum of h": ("context",),
-             "dot-product score": ("context", "alpha")}
+             "dot-product score": ("context", "alpha"),
+             "large scores, different for every example (stable)": ("context", "alpha")}
 
     def make_cases(self, part, rng):
         r = rng(0)
@@ -128,14 +142,19 @@ class AttentionForward(Check):
         T = int(r.integers(3, 7))
         p = {"Wq": normal(r, n_e, n_s), "Wk": normal(r, n_e, n_h), "v": normal(r, n_e, 1)}
         args = (normal(r, n_s, m), normal(r, n_h, m, T), p)
+        # dot scores of size hundreds, with a different offset per example
+        big_s = 5.0 + normal(r, n_h, m) * r.uniform(-400, 400, size=(1, m))
+        large = Case("large scores, different for every example (stable)", 1,
+                     (big_s, normal(r, n_h, m, T) + 5.0, None), {"score": "dot"})
+        dot = Case("dot-product score", 1, (normal(r, n_h, m), normal(r, n_h, m, T), None),
+                   {"score": "dot"})
         if part == "public":
             return [Case("shapes and types", 1, args),
                     Case("alpha: softmax over the input positions", 1, args),
-                    Case("context: alpha-weighted sum of h", 1, args)]
+                    Case("context: alpha-weighted sum of h", 1, args), dot, large,
+                    inputs_case(args, points=0.5)]
         return [Case("alpha: softmax over the input positions", 1,
-                     (normal(r, n_s, m), normal(r, n_h, m, T + 1), p)),
-                Case("dot-product score", 1, (normal(r, n_h, m), normal(r, n_h, m, T), None),
-                     {"score": "dot"})]
+                     (normal(r, n_s, m), normal(r, n_h, m, T + 1), p)), dot, large]
 
     def judge_shapes_and_types(self, case, output):
         expected = self.expected(case)
@@ -148,6 +167,10 @@ class AttentionForward(Check):
     def hints(self, case, output, expected):
         alpha = output[1] if isinstance(output, (tuple, list)) and len(output) > 1 else None
         if isinstance(alpha, np.ndarray) and alpha.shape == expected[1].shape \
+                and not np.all(np.isfinite(alpha)):
+            return ["exp overflowed or underflowed: subtract each example's largest score "
+                    "(over the positions) before exp"]
+        if isinstance(alpha, np.ndarray) and alpha.shape == expected[1].shape \
                 and not np.allclose(alpha.sum(axis=1), 1.0):
             return ["each row of alpha (one example) must sum to 1 over the T_x input "
                     "positions: take the softmax over the time axis, not over the batch"]
@@ -158,6 +181,7 @@ class AttentionForward(Check):
 class AttentionBackward(BackwardCheck):
     name = "attention_backward"
     function = staticmethod(ref.attention_backward)
+    totals = {"public": 4.0, "hidden": 2.0}
     parts = {"ds_prev and dh": ("ds_prev", "dh"), "dWq, dWk and dv": ("dWq", "dWk", "dv"),
              "dot-product score": ("ds_prev", "dh")}
 
@@ -168,10 +192,12 @@ class AttentionBackward(BackwardCheck):
         p = {"Wq": normal(r, n_e, n_s), "Wk": normal(r, n_e, n_h), "v": normal(r, n_e, 1)}
         _, _, cache = ref.attention_forward(normal(r, n_s, m), normal(r, n_h, m, T), p)
         args = (normal(r, n_h, m), cache)
+        _, _, dot = ref.attention_forward(normal(r, n_h, m), normal(r, n_h, m, T), None, "dot")
         if part == "public":
             return [Case("shapes and types", 1, args), Case("ds_prev and dh", 1, args),
-                    Case("dWq, dWk and dv", 1, args), Case("finite differences", 1, args)]
-        _, _, dot = ref.attention_forward(normal(r, n_h, m), normal(r, n_h, m, T), None, "dot")
+                    Case("dWq, dWk and dv", 1, args), Case("finite differences", 1, args),
+                    Case("dot-product score", 1, (normal(r, n_h, m), dot)),
+                    inputs_case(args, points=0.5)]
         return [Case("dot-product score", 1, (normal(r, n_h, m), dot)),
                 Case("finite differences", 1, (normal(r, n_h, m), dot))]
 
@@ -189,6 +215,7 @@ class AttentionBackward(BackwardCheck):
 class BidirectionalRnnBackward(BackwardCheck):
     name = "bidirectional_rnn_backward"
     function = staticmethod(ref.bidirectional_rnn_backward)
+    totals = {"public": 4.0, "hidden": 2.0}
     parts = {"forward direction (dWax_f, dWaa_f, dba_f, da0_f)":
              ("dWax_f", "dWaa_f", "dba_f", "da0_f"),
              "backward direction (dWax_b, dWaa_b, dba_b, da0_b)":
@@ -203,13 +230,15 @@ class BidirectionalRnnBackward(BackwardCheck):
         x = normal(r, n_x, m, T)
         _, caches = ref.bidirectional_rnn_forward(x, normal(r, n_f, m), normal(r, n_b, m), p)
         args = (normal(r, n_f + n_b, m, T), caches)
+        ps = {**_direction(r, n_x, n_f, "f"), **_direction(r, n_x, n_f, "b")}
+        _, sum_caches = ref.bidirectional_rnn_forward(x, None, None, ps, merge="sum")
         if part == "public":
             return [Case("shapes and types", 1, args),
                     Case("forward direction (dWax_f, dWaa_f, dba_f, da0_f)", 1, args),
                     Case("backward direction (dWax_b, dWaa_b, dba_b, da0_b)", 1, args),
-                    Case("dx from both directions", 1, args)]
-        ps = {**_direction(r, n_x, n_f, "f"), **_direction(r, n_x, n_f, "b")}
-        _, sum_caches = ref.bidirectional_rnn_forward(x, None, None, ps, merge="sum")
+                    Case("dx from both directions", 1, args),
+                    Case("merge='sum'", 1, (normal(r, n_f, m, T), sum_caches)),
+                    Case("finite differences", 1, args), inputs_case(args, points=0.5)]
         return [Case("merge='sum'", 1, (normal(r, n_f, m, T), sum_caches)),
                 Case("finite differences", 1, args)]
 
@@ -228,7 +257,10 @@ class BidirectionalRnnBackward(BackwardCheck):
             targets, da)
 
     def derive_unflipped_dWaa_b(self, case):
-        """dWaa_b if the backward RNN's upstream gradient is not reversed in time."""
+        """dWaa_b if the backward RNN's upstream gradient is not reversed in time (for the
+        hints of the "backward direction" sub-checks; None for the others)."""
+        if not case.check.startswith("backward direction"):
+            return None
         da, caches = case.args
         return ref.rnn_backward(np.ascontiguousarray(da[caches[2]:]), caches[1])["dWaa"]
 

@@ -12,7 +12,8 @@ from autograder import reference as ref
 from .compare import compare
 from .core import Case, Check, register
 from .gradients import BackwardCheck, finite_differences
-from .inputs import last_step_only, normal, rnn_parameters, sizes
+from .helpers import rnn_cells_backward, with_helpers
+from .inputs import inputs_case, last_step_only, normal, rnn_parameters, sizes, zeroed
 
 
 def _cell_inputs(r: np.random.Generator, n_x: int, n_a: int, n_y: int, m: int):
@@ -25,6 +26,7 @@ def _cell_inputs(r: np.random.Generator, n_x: int, n_a: int, n_y: int, m: int):
 class RnnCellBackward(BackwardCheck):
     name = "rnn_cell_backward"
     function = staticmethod(ref.rnn_cell_backward)
+    totals = {"public": 4.0, "hidden": 3.0}
     parts = {"dxt and da_prev": ("dxt", "da_prev"), "dWax, dWaa and dba": ("dWax", "dWaa", "dba")}
 
     def make_cases(self, part, rng):
@@ -33,7 +35,8 @@ class RnnCellBackward(BackwardCheck):
         args = _cell_inputs(r, n_x, n_a, n_y, m)
         if part == "public":
             return [Case("shapes and types", 1, args), Case("dxt and da_prev", 1, args),
-                    Case("dWax, dWaa and dba", 1, args), Case("finite differences", 1, args)]
+                    Case("dWax, dWaa and dba", 1, args), Case("finite differences", 1, args),
+                    inputs_case(args, points=0.5)]
         return [Case("dxt and da_prev", 1, args), Case("dWax, dWaa and dba", 1, args),
                 Case("finite differences", 1, args)]
 
@@ -53,21 +56,11 @@ class RnnCellBackward(BackwardCheck):
         return []
 
 
-def _step_parameter_gradients(da: np.ndarray, caches: tuple) -> list[dict]:
-    """The reference's per-step contributions to dWax, dWaa, dba (for hints)."""
-    cell_caches, _ = caches
-    steps, da_prev = [], np.zeros_like(da[:, :, 0])
-    for t in reversed(range(da.shape[2])):
-        g = ref.rnn_cell_backward(da[:, :, t] + da_prev, cell_caches[t])
-        da_prev = g["da_prev"]
-        steps.insert(0, g)
-    return steps
-
-
 @register
 class RnnBackward(BackwardCheck):
     name = "rnn_backward"
     function = staticmethod(ref.rnn_backward)
+    totals = {"public": 5.0, "hidden": 4.0}
     parts = {
         "one step (T_x = 1)": None,
         "gradient from later steps": ("dx", "da0"),
@@ -82,23 +75,30 @@ class RnnBackward(BackwardCheck):
         p = rnn_parameters(r, n_x, n_a, n_y)
         x, a0 = normal(r, n_x, m, T), normal(r, n_a, m)
         _, _, caches = ref.rnn_forward(x, a0, p)
+        # Waa = 0: nothing flows back through a_prev, so the sums over time are judged
+        # apart from carrying the gradient (a mistake costs points once)
+        _, _, no_carry = ref.rnn_forward(x, a0, zeroed(p, "Waa"))
         da = normal(r, n_a, m, T)
         last_only = last_step_only(da)
         _, _, one = ref.rnn_forward(x[:, :, :1].copy(), a0, p)
         if part == "public":
-            return [
+            cases = [
                 Case("shapes and types", 1, (da, caches)),
                 Case("one step (T_x = 1)", 1, (da[:, :, :1].copy(), one)),
                 Case("gradient from later steps", 1, (last_only, caches)),
-                Case("gradients summed over time", 1, (da, caches)),
+                Case("gradients summed over time", 1, (da, no_carry)),
+                Case("dx at every step", 1, (da, caches)),
+                Case("finite differences", 1, (da, caches)),
+                inputs_case((da, caches), points=0.5),
+            ]
+        else:
+            cases = [
+                Case("gradient from later steps", 1, (last_only, caches)),
+                Case("gradients summed over time", 1, (da, no_carry)),
+                Case("dx at every step", 1, (da, caches)),
                 Case("finite differences", 1, (da, caches)),
             ]
-        return [
-            Case("gradient from later steps", 1, (last_only, caches)),
-            Case("gradients summed over time", 1, (da, caches)),
-            Case("dx at every step", 1, (da, caches)),
-            Case("finite differences", 1, (da, caches)),
-        ]
+        return with_helpers(cases, "rnn_cell_backward", rnn_cells_backward)
 
     def numeric(self, case):
         da, (cell_caches, x) = copy.deepcopy(case.args)
@@ -108,9 +108,12 @@ class RnnBackward(BackwardCheck):
             {"dx": x, "da0": a0, "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]}, da)
 
     def derive_step_gradients(self, case):
-        """The reference's per-step contributions to dWax, dWaa, dba (for hints)."""
+        """The reference's per-step contributions to dWax, dWaa, dba (for the hints of
+        "gradients summed over time"; None for the other sub-checks)."""
+        if case.check != "gradients summed over time":
+            return None
         return [{k: g[k] for k in ("dWax", "dWaa", "dba")}
-                for g in _step_parameter_gradients(*case.args)]
+                for _, g in reversed(rnn_cells_backward(*case.args))]
 
     def hints(self, case, output, expected):
         if not isinstance(output, dict):
@@ -141,19 +144,36 @@ class RnnBackward(BackwardCheck):
 class RelError(Check):
     name = "rel_error"
     function = staticmethod(ref.rel_error)
-    parts = {"two random arrays": None, "zeros compare as 0": None, "one tiny difference": None}
+    totals = {"public": 2.0, "hidden": 2.0}
+    parts = {"two random arrays": None, "zeros compare as 0 (the 1e-8 floor)": None,
+             "one tiny difference": None, "opposite signs": None,
+             "entries near the 1e-8 floor": None}
 
     def make_cases(self, part, rng):
-        r = rng(0)
+        r = rng(0 if part == "public" else 1)
         a, b = sizes(r, 2)
         x = normal(r, a, b)
-        if part == "public":
-            return [Case("shapes and types", 1, (x, normal(r, a, b))),
-                    Case("two random arrays", 1, (x, x + normal(r, a, b, scale=1e-3)))]
         y = x.copy()
         y[0, 0] += 1e-6
-        return [Case("zeros compare as 0", 1, (np.zeros((a, b)), np.zeros((a, b)))),
-                Case("one tiny difference", 1, (x, y))]
+        tiny = normal(r, a, b, scale=3e-9)
+        floor = "entries near the 1e-8 floor"
+        cases = [Case("two random arrays", 1, (x, x + normal(r, a, b, scale=1e-3))),
+                 Case("zeros compare as 0 (the 1e-8 floor)", 1,
+                      (np.zeros((a, b)), np.zeros((a, b)))),
+                 Case("opposite signs", 1, (x, -x * r.uniform(0.5, 2.0, size=(a, b)))),
+                 Case(floor, 1, (tiny, tiny + normal(r, a, b, scale=2e-9)))]
+        if part == "public":
+            return [Case("shapes and types", 1, (x, normal(r, a, b))), *cases,
+                    Case("one tiny difference", 1, (x, y)), inputs_case((x, y), points=0.5)]
+        return [*cases, Case("one tiny difference", 1, (x, y))]
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, 1.0, "the relative error", values=False)
+
+    def hints(self, case, output, expected):
+        if case.check.startswith("entries near") and isinstance(output, float):
+            return ["near zero the denominator is max(1e-8, |x| + |y|): the floor 1e-8 "
+                    "replaces |x| + |y| when that is smaller (it is not added to it)"]
+        if case.check == "opposite signs" and isinstance(output, float):
+            return ["the denominator is |x| + |y| (each absolute value), not |x + y|"]
+        return []

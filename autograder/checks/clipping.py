@@ -12,7 +12,8 @@ from autograder import reference as ref
 from .compare import compare
 from .core import Case, Check, register
 from .gradients import BackwardCheck, finite_differences
-from .inputs import normal, rnn_parameters, sizes
+from .helpers import global_norm_of, with_helpers
+from .inputs import inputs_case, normal, rnn_parameters, sizes
 
 
 def _gradients(r: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
@@ -26,15 +27,20 @@ def _gradients(r: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
 class GlobalNorm(Check):
     name = "global_norm"
     function = staticmethod(ref.global_norm)
-    parts = {"all gradients together": None, "a single gradient": None}
+    totals = {"public": 2.0, "hidden": 2.0}
+    parts = {"all gradients together": None, "a single gradient": None,
+             "all-zero gradients": None}
 
     def make_cases(self, part, rng):
         r = rng(0)
         if part == "public":
             g = _gradients(r, 1.0)
-            return [Case("shapes and types", 1, (g,)), Case("all gradients together", 1, (g,))]
+            return [Case("shapes and types", 1, (g,)), Case("all gradients together", 1, (g,)),
+                    Case("a single gradient", 1, ({"dW": normal(r, 4, 3)},)),
+                    Case("all-zero gradients", 0.5, ({k: 0 * v for k, v in g.items()},)),
+                    inputs_case((g,), points=0.5)]
         return [Case("all gradients together", 1, (_gradients(r, 3.0),)),
-                Case("a single gradient", 1, ({"dW": normal(r, 4, 3)},))]
+                Case("a single gradient", 1, ({"dW": normal(r, 5, 2)},))]
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, 1.0, "the norm", values=False)
@@ -54,6 +60,7 @@ class GlobalNorm(Check):
 class Clip(Check):
     name = "clip"
     function = staticmethod(ref.clip)
+    totals = {"public": 3.0, "hidden": 2.0}
     parts = {"small entries unchanged": None, "large entries clipped to +max_value": None,
              "negative entries clipped to -max_value": None, "mixed entries": None}
 
@@ -61,14 +68,21 @@ class Clip(Check):
         r = rng(0)
         if part == "public":
             g = _gradients(r, 3.0)
+            small = _gradients(r, 0.3)
             return [Case("shapes and types", 1, (g, 2.0)),
-                    Case("small entries unchanged", 1, (_gradients(r, 0.3), 5.0)),
+                    Case("small entries unchanged", 1, (small, 5.0)),
                     Case("large entries clipped to +max_value", 1,
-                         ({k: np.abs(v) + 1.0 for k, v in g.items()}, 1.5))]
+                         ({k: np.abs(v) + 1.0 for k, v in g.items()}, 1.5)),
+                    Case("negative entries clipped to -max_value", 1,
+                         ({k: -np.abs(v) - 1.0 for k, v in g.items()}, 2.5)),
+                    Case("mixed entries", 1, (g, 2.0)),
+                    inputs_case((g, 2.0), new_output=True, points=0.5),
+                    inputs_case((small, 5.0), new_output=True, points=0.5)]
         g = _gradients(r, 4.0)
         return [Case("negative entries clipped to -max_value", 1,
                      ({k: -np.abs(v) - 1.0 for k, v in g.items()}, 2.5)),
-                Case("mixed entries", 1, (g, 3.0))]
+                Case("mixed entries", 1, (g, 3.0)),
+                inputs_case((g, 3.0), new_output=True, points=0.5)]
 
     def hints(self, case, output, expected):
         g, max_value = case.args
@@ -86,24 +100,37 @@ class Clip(Check):
 class ClipByNorm(Check):
     name = "clip_by_norm"
     function = staticmethod(ref.clip_by_norm)
+    totals = {"public": 3.0, "hidden": 1.0}
     parts = {"norm already small: unchanged": None, "large norm rescaled to max_norm": None,
-             "one scale for all gradients": None}
+             "one scale for all gradients": None, "all-zero gradients": None}
 
     def make_cases(self, part, rng):
         r = rng(0)
         if part == "public":
             g = _gradients(r, 2.0)
-            return [Case("shapes and types", 1, (g, 1.0)),
-                    Case("norm already small: unchanged", 1, (_gradients(r, 0.1), 10.0)),
-                    Case("large norm rescaled to max_norm", 1, (g, 1.0))]
-        g = _gradients(r, 2.0)
-        g["dby"] = g["dby"] * 0.01  # gradients of very different sizes
-        return [Case("one scale for all gradients", 1, (g, 2.0))]
+            small = _gradients(r, 0.1)
+            cases = [Case("shapes and types", 1, (g, 1.0)),
+                     Case("norm already small: unchanged", 1, (small, 10.0)),
+                     Case("large norm rescaled to max_norm", 1, (g, 1.0)),
+                     Case("one scale for all gradients", 1,
+                          ({**g, "dby": g["dby"] * 0.01}, 1.5)),
+                     Case("all-zero gradients", 1, ({k: 0 * v for k, v in g.items()}, 1.0)),
+                     inputs_case((g, 1.0), new_output=True, points=0.5),
+                     inputs_case((small, 10.0), new_output=True, points=0.5)]
+        else:
+            g = _gradients(r, 2.0)
+            g["dby"] = g["dby"] * 0.01  # gradients of very different sizes
+            cases = [Case("one scale for all gradients", 1, (g, 2.0)),
+                     Case("all-zero gradients", 0.5, ({k: 0 * v for k, v in g.items()}, 2.0))]
+        return with_helpers(cases, "global_norm", global_norm_of)
 
     def hints(self, case, output, expected):
         g, max_norm = case.args
         if not isinstance(output, dict):
             return []
+        if case.check == "all-zero gradients":
+            return ["all gradients are zero (global norm 0): return them unchanged; do not "
+                    "divide by the norm unless it exceeds max_norm"]
         per_key = {k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in g.items()}
         if all(isinstance(output.get(k), np.ndarray) and output[k].shape == v.shape
                and np.allclose(output[k], v) for k, v in per_key.items()):
@@ -125,6 +152,7 @@ class RnnCellForwardRelu(Check):
 
     name = "rnn_cell_forward_relu"
     function = staticmethod(ref.rnn_cell_forward)
+    totals = {"public": 3.0, "hidden": 2.0}
     names = ("a_next", "yt_pred", ("cache", ("cache[0] (a_next)", "cache[1] (a_prev)",
                                               "cache[2] (xt)", "cache[3] (parameters)")))
     parts = {"relu: max(z, 0)": ("a_next", "yt_pred"), "tanh is still the default":
@@ -137,7 +165,8 @@ class RnnCellForwardRelu(Check):
         relu = {"activation": "relu"}
         if part == "public":
             return [Case("shapes and types", 1, args, relu), Case("relu: max(z, 0)", 1, args, relu),
-                    Case("tanh is still the default", 1, args)]
+                    Case("tanh is still the default", 1, args),
+                    Case("the cache", 1, args, relu), inputs_case(args, relu, points=0.5)]
         return [Case("relu: max(z, 0)", 1, args, relu), Case("the cache", 1, args, relu)]
 
     def hints(self, case, output, expected):
@@ -160,6 +189,7 @@ class RnnCellBackwardRelu(BackwardCheck):
 
     name = "rnn_cell_backward_relu"
     function = staticmethod(ref.rnn_cell_backward)
+    totals = {"public": 2.0, "hidden": 3.0}
     parts = {"relu derivative [z > 0]": ("dxt", "da_prev", "dWax", "dWaa", "dba"),
              "tanh is still the default": ("dxt", "da_prev", "dWax", "dWaa", "dba")}
 
@@ -173,7 +203,10 @@ class RnnCellBackwardRelu(BackwardCheck):
         da = normal(r, n_a, m)
         if part == "public":
             return [Case("shapes and types", 1, (da, relu_cache), {"activation": "relu"}),
-                    Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"})]
+                    Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"}),
+                    Case("tanh is still the default", 1, (da, tanh_cache)),
+                    Case("finite differences", 1, (da, relu_cache), {"activation": "relu"}),
+                    inputs_case((da, relu_cache), {"activation": "relu"}, points=0.5)]
         return [Case("relu derivative [z > 0]", 1, (da, relu_cache), {"activation": "relu"}),
                 Case("tanh is still the default", 1, (da, tanh_cache)),
                 Case("finite differences", 1, (da, relu_cache), {"activation": "relu"})]

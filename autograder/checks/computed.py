@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 
-from .core import Case, Check, Source
+import numpy as np
+
+from .core import Case, Check, Source, fit_points
 from .plain import to_plain
 from .seeds import fingerprint, rng_for
 
@@ -21,6 +24,8 @@ class ComputedSource(Source):
         key = (check.name, part, fingerprint() if part == "hidden" else "")
         if key not in self._cases:
             made = check.make_cases(part, lambda i: rng_for(check.name, part, i))
+            if check.totals is not None:
+                made = fit_points(made, check.totals[part])
             tag = f"|{key[2]}" if key[2] else ""
             self._cases[key] = [dataclasses.replace(case, key=f"{check.name}|{part}|{i}{tag}")
                                 for i, case in enumerate(made)]
@@ -35,11 +40,19 @@ class ComputedSource(Source):
             self._derived[memo] = value
         return value
 
+    def arg_names(self, check: Check) -> tuple:
+        try:
+            return tuple(inspect.signature(check.function).parameters)
+        except (TypeError, ValueError):
+            return ()
+
 
 def compute(check: Check, case: Case, key: str) -> object:
     """Reference-derived value `key` of a case, as plain data."""
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-    if key == "expected":
+    if key == "expected":  # seeded generators as the call gets them (calling.py)
+        kwargs.update({name: np.random.default_rng(int(seed))
+                       for name, seed in case.generators.items()})
         return to_plain(check.function(*args, **kwargs))
     method = getattr(check, "derive_" + key, None)
     if method is None:

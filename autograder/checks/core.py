@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import inspect
 import io
 import warnings
 from collections.abc import Callable
@@ -23,10 +25,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import calling
 from .compare import FORWARD, Names, Tol, compare, kind
 from .plain import Raised, to_plain
 
 PARTS = ("public", "hidden")
+# The sub-check every function that receives arrays or dicts has (Case.keep_inputs).
+INPUTS = "does not change its inputs"
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,27 @@ class Case:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     key: str = ""
+    # How the function is called (all plain data; see autograder.checks.calling):
+    keep_inputs: bool = False      # judge the arguments after the call (the INPUTS sub-check)
+    new_output: bool = False       # ... and that no part of the output is an argument object
+    helpers: dict = field(default_factory=dict)     # name -> [[args, output], ...] recorded
+    generators: dict = field(default_factory=dict)  # kwarg -> seed of an np.random.Generator
+    reseed: tuple = ()             # extra calls, each with these generator seeds
+
+    def spec(self) -> dict:
+        """The call specification (plain data) that both grading paths follow."""
+        spec: dict = {}
+        if self.keep_inputs:
+            spec["return_args"] = True
+        if self.new_output:
+            spec["new_output"] = True
+        if self.helpers:
+            spec["helpers"] = self.helpers
+        if self.generators:
+            spec["generators"] = self.generators
+        if self.reseed:
+            spec["reseed"] = list(self.reseed)
+        return spec
 
 
 @dataclass
@@ -49,6 +75,7 @@ class SubResult:
     max_points: float
     passed: bool
     message: str
+    note: str = ""  # said once per report even when passed (e.g. "fix your helper first")
 
 
 class Source:
@@ -62,6 +89,10 @@ class Source:
 
     def max_points(self, check: Check, part: str) -> float:
         return float(sum(case.points for case in self.cases(check, part)))
+
+    def arg_names(self, check: Check) -> tuple:
+        """Parameter names of the graded function (for messages)."""
+        return ()
 
 
 _SOURCE: list[Source] = []
@@ -97,6 +128,9 @@ class Check:
     tol: Tol = FORWARD
     # sub-check name -> top-level output parts whose values it compares (None = all)
     parts: dict[str, tuple | None] = {}
+    # points per part: a notebook test cell is worth exactly these; the cases' own points
+    # are then relative weights, scaled to this total (None: the cases' points as given)
+    totals: dict[str, float] | None = None
 
     # -- inputs ------------------------------------------------------------------------
     def cases(self, part: str) -> list[Case]:
@@ -118,8 +152,11 @@ class Check:
         gives (computed in the instructor's package, recorded in the student's)."""
         return _source().derived(self, case, key)
 
-    def judge(self, case: Case, output: object) -> SubResult:
-        """Judge the plain `output` of the student's function (or a `Raised`) on `case`."""
+    def judge(self, case: Case, output: object, info: dict | None = None) -> SubResult:
+        """Judge the plain `output` of the student's function (or a `Raised`) on `case`.
+        `info` is the rest of the plain call report (arguments after the call, shared
+        outputs, helper and generator use; see `calling`)."""
+        info = info or {}
         if isinstance(output, BaseException):
             output = Raised.from_exception(output)
         if isinstance(output, Raised):
@@ -127,13 +164,89 @@ class Check:
         else:
             try:
                 with _quiet():
-                    judge = getattr(self, "judge_" + _ident(case.check), None)
-                    problems = judge(case, output) if judge else self.compare_parts(case, output)
+                    if case.keep_inputs:
+                        problems = self.input_problems(case, output, info)
+                    else:
+                        judge = getattr(self, "judge_" + _ident(case.check), None)
+                        problems = judge(case, output, info) if _takes_info(judge) else \
+                            judge(case, output) if judge else self.compare_parts(case, output)
             except Exception as error:  # an output so odd that comparing it failed
                 problems = [f"the output could not be judged ({type(error).__name__}: {error})"]
+        try:  # info may come from the sandbox: anything odd in it is simply not used
+            note = self.helper_note(info)
+            if problems:
+                problems += self.helper_hints(info)
+        except Exception:
+            note = ""
         passed = not problems
         return SubResult(case.check, case.points if passed else 0.0, case.points, passed,
-                         "ok" if passed else "\n".join(problems))
+                         "ok" if passed else "\n".join(problems), note)
+
+    def judge_report(self, case: Case, report: object) -> SubResult:
+        """Judge a plain call report (from `calling.plain_report`, possibly untrusted)."""
+        try:
+            output, info = unpack_report(report)
+        except (TypeError, KeyError, ValueError, IndexError):
+            return SubResult(case.check, 0.0, case.points, False,
+                             "the sandbox returned an invalid call report")
+        return self.judge(case, output, info)
+
+    # -- in-place changes and outputs that are inputs ---------------------------------------
+    def input_problems(self, case: Case, output: object, info: dict) -> list[str]:
+        """The INPUTS sub-check: every argument is as it was, and (case.new_output) no
+        part of the output is an argument object."""
+        if "after_unplain" in info:
+            return [f"an argument holds something that is not plain data after the call: "
+                    f"{info['after_unplain']}"]
+        after = info.get("after")
+        if not (isinstance(after, (list, tuple)) and len(after) == 2):
+            return ["the arguments after the call were not reported"]
+        problems = []
+        names = self.arg_names()
+        for i, (before, now) in enumerate(zip(case.args, after[0], strict=False)):
+            label = names[i] if i < len(names) else f"argument {i + 1}"
+            problems += changed(before, now, label)
+        for key, before in case.kwargs.items():
+            problems += changed(before, after[1].get(key, _MISSING), key)
+        if problems:
+            problems.append(f"{self.name} must not change the arrays or dicts it is given: "
+                            "build new ones (e.g. `x = x + d` or `x.copy()`, not `x += d` or "
+                            "`x[...] = ...`)")
+        shared = info.get("shared") or []
+        if case.new_output and shared:
+            problems += [f"{s}: return new arrays and dicts (copies), not the ones you were "
+                         "given" for s in shared[:3]]
+        return problems
+
+    def arg_names(self) -> tuple:
+        """Parameter names of the graded function, for messages."""
+        names = getattr(self, "_arg_names", None)
+        return tuple(names) if names is not None else _source().arg_names(self)
+
+    # -- helpers (graded functions this one calls) ---------------------------------------------
+    def helper_note(self, info: dict) -> str:
+        """Said once when the student's own helper gives another result than a correct one
+        on the very inputs this function handed it."""
+        notes = []
+        for name, stat in sorted((info.get("helpers") or {}).items()):
+            differs = stat.get("differs") if isinstance(stat, dict) else None
+            if differs:
+                notes.append(f"{self.name} is judged with a correct {name} in its place; your "
+                             f"own {name} gives another result on the same inputs "
+                             f"({differs[0]}): fix {name} first (its own checks say what is "
+                             "wrong)")
+        return "\n".join(notes)
+
+    def helper_hints(self, info: dict) -> list[str]:
+        hints = []
+        for name, stat in sorted((info.get("helpers") or {}).items()):
+            if isinstance(stat, dict) and stat.get("misses") and not stat.get("hits"):
+                hints.append(f"{self.name} never called {name} on the inputs a correct "
+                             f"{self.name} hands it (the first call already differs)")
+            elif isinstance(stat, dict) and stat.get("misses"):
+                hints.append(f"{stat['misses']} of the calls to {name} got inputs a correct "
+                             f"{self.name} would not pass")
+        return hints
 
     def compare_parts(self, case: Case, output: object) -> list[str]:
         """Compare the parts named for this sub-check (all of them if none are named)."""
@@ -182,6 +295,92 @@ class Check:
 _MISSING = object()
 
 
+def _takes_info(judge) -> bool:
+    if judge is None:
+        return False
+    try:
+        return len(inspect.signature(judge).parameters) >= 3
+    except (TypeError, ValueError):
+        return False
+
+
+def fit_points(cases: list[Case], total: float) -> list[Case]:
+    """The cases with their points (relative weights) scaled to sum to exactly `total`,
+    each a multiple of 1/8 (exact in binary) and at least 1/8."""
+    weight = sum(c.points for c in cases)
+    raw = [8 * total * c.points / weight for c in cases]
+    eighths = [max(1, int(x)) for x in raw]
+    # the eighths left over go to the cases that lost most to rounding down (Hamilton)
+    for i in sorted(range(len(raw)), key=lambda i: eighths[i] - raw[i]):
+        if sum(eighths) >= round(8 * total):
+            break
+        eighths[i] += 1
+    while sum(eighths) > round(8 * total) and max(eighths) > 1:
+        eighths[eighths.index(max(eighths))] -= 1
+    if min(eighths) < 1 or sum(eighths) != round(8 * total):
+        raise ValueError(f"cannot fit {len(cases)} cases into {total} points")
+    return [dataclasses.replace(c, points=q / 8) for c, q in zip(cases, eighths, strict=True)]
+
+
+def changed(before: object, now: object, label: str) -> list[str]:
+    """Sentences naming what differs between an argument before and after the call."""
+    if now is _MISSING:
+        return [f"the argument {label} is gone after the call"]
+    if isinstance(before, np.ndarray):
+        if not isinstance(now, np.ndarray) or now.shape != before.shape \
+                or now.dtype != before.dtype:
+            return [f"your function replaced the contents of {label}"]
+        same = (before == now) | (np.isnan(before) & np.isnan(now)) \
+            if before.dtype.kind == "f" else before == now
+        if not np.all(same):
+            return [f"your function changed its input {label} in place ({int(np.sum(~same))} "
+                    f"of {before.size} entries differ after the call)"]
+        return []
+    if isinstance(before, dict):
+        if not isinstance(now, dict):
+            return [f"your function replaced {label}"]
+        problems = []
+        added = [k for k in now if k not in before]
+        removed = [k for k in before if k not in now]
+        if added:
+            problems.append(f"your function added the key(s) {', '.join(map(repr, added))} to "
+                            f"its input {label}")
+        if removed:
+            problems.append(f"your function removed the key(s) {', '.join(map(repr, removed))} "
+                            f"from its input {label}")
+        for key in before:
+            if key in now:
+                problems += changed(before[key], now[key], f"{label}[{key!r}]")
+        return problems
+    if isinstance(before, (list, tuple)):
+        if not isinstance(now, (list, tuple)) or len(now) != len(before):
+            return [f"your function changed the length of its input {label}"]
+        problems = []
+        for i, (b, n) in enumerate(zip(before, now, strict=True)):
+            problems += changed(b, n, f"{label}[{i}]")
+        return problems
+    return [] if type(before) is type(now) and before == now else \
+        [f"your function changed its input {label}"]
+
+
+def unpack_report(report: dict) -> tuple[object, dict]:
+    """(plain output or Raised, info) from a plain call report."""
+    status = report["status"]
+    if status == "ok":
+        output = report["output"]
+    elif status == "raised":
+        kind, message, place = (list(report["raised"]) + ["", "", ""])[:3]
+        output = Raised(str(kind)[:200], str(message)[:2000], str(place)[:500])
+    elif status == "unplain":
+        output = Raised("NotPlainData", str(report["unplain"])[:2000])
+    else:
+        raise ValueError(f"unknown status {status!r}")
+    info = {k: v for k, v in report.items() if k not in ("status", "output", "raised")}
+    if "again" in info:
+        info["again"] = [unpack_report(r) for r in info["again"]]
+    return output, info
+
+
 def _ident(check_name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in check_name)
 
@@ -207,14 +406,12 @@ def register(cls: type[Check]) -> type[Check]:
 
 
 def run_case(check_: Check, case: Case, fn: Callable) -> SubResult:
-    """Call `fn` on a copy of the case's inputs in this process and judge its output."""
+    """Call `fn` on a copy of the case's inputs in this process (as the sandbox does, with
+    `calling.call`) and judge its output."""
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-    try:
-        with _quiet():
-            output = to_plain(fn(*args, **kwargs))
-    except Exception as error:
-        output = Raised.from_exception(error)
-    return check_.judge(case, output)
+    with _quiet():
+        report = calling.plain_report(calling.call(fn, args, kwargs, case.spec()), to_plain)
+    return check_.judge_report(case, report)
 
 
 def report(name: str, part: str, results: list[SubResult]) -> str:
@@ -226,11 +423,19 @@ def report(name: str, part: str, results: list[SubResult]) -> str:
     if hidden:
         lines[0] += f" (and {_num(hidden)} points of hidden checks at grading)"
     width = max((len(r.check) for r in results), default=0)
+    said: dict[str, str] = {}
     for r in results:
         mark = "PASS" if r.passed else "FAIL"
         lines.append(f"  {mark}  {r.check:<{width}}  {_num(r.points)}/{_num(r.max_points)}")
         if not r.passed:
+            if r.message in said:  # e.g. the same exception: said once, with its line
+                lines.append(f"        (the same problem as in '{said[r.message]}' above)")
+                continue
+            said[r.message] = r.check
             lines += [f"        {line}" for line in r.message.splitlines()]
+    notes = list({note.split(" (")[0]: note for r in reversed(results) if r.note
+                  for note in [r.note]}.values())[::-1]
+    lines += [f"  NOTE  {line}" for note in notes for line in note.splitlines()]
     if all(r.passed for r in results):
         lines.append("  public checks passed; hidden checks run at grading" if part == "public"
                      else "  hidden checks passed")

@@ -10,7 +10,14 @@ from autograder import reference as ref
 
 from .core import Case, Check, register
 from .gradients import BackwardCheck, finite_differences
-from .inputs import gated_parameters, last_step_only, normal, sizes
+from .helpers import (
+    gru_cells,
+    gru_cells_backward,
+    lstm_cells,
+    lstm_cells_backward,
+    with_helpers,
+)
+from .inputs import gated_parameters, inputs_case, last_step_only, normal, sizes
 
 GRU_CACHE = ("cache[0] (a_next)", "cache[1] (a_prev)", "cache[2] (ut)", "cache[3] (rt)",
              "cache[4] (cct)", "cache[5] (xt)", "cache[6] (parameters)")
@@ -36,6 +43,19 @@ def swapped_gates(got: tuple, expected: tuple, slots: dict[str, int]) -> list[st
     return hints
 
 
+def _own_gates(output: object, index: int, expected_cache: tuple, slots: tuple) -> list:
+    """The student's own gate values from their cache (the expected ones where their cache
+    does not hold an array of the right shape), so that a hint about one line of the cell
+    is judged on the student's own gates, not on ours."""
+    cache = _cache_of(output, index)
+    own = []
+    for i in slots:
+        got = cache[i] if isinstance(cache, (tuple, list)) and len(cache) > i else None
+        ok = isinstance(got, np.ndarray) and got.shape == expected_cache[i].shape
+        own.append(got if ok else expected_cache[i])
+    return own
+
+
 def _cache_of(output: object, index: int) -> object:
     if isinstance(output, (tuple, list)) and len(output) > index:
         return output[index]
@@ -44,13 +64,30 @@ def _cache_of(output: object, index: int) -> object:
 
 # -- GRU --------------------------------------------------------------------------------
 
-def _sequence_backward_cases(part: str, da: np.ndarray, caches: tuple) -> list[Case]:
-    """The cases of a gated sequence's backward check, from one upstream gradient da."""
+def _sequence_backward_cases(part: str, da: np.ndarray, caches: tuple,
+                             no_carry: tuple) -> list[Case]:
+    """The cases of a gated sequence's backward check, from one upstream gradient da.
+    `no_carry` are caches in which nothing flows back to earlier steps: the sums over
+    time are judged there, apart from carrying the gradient (a mistake costs once)."""
     if part == "public":
         return [Case("shapes and types", 1, (da, caches)),
                 Case("gradient from later steps", 1, (last_step_only(da), caches)),
-                Case("gradients summed over time", 1, (da, caches))]
-    return [Case("finite differences", 1, (da, caches))]
+                Case("gradients summed over time", 1, (da, no_carry)),
+                Case("finite differences", 1, (da, caches)),
+                inputs_case((da, caches), points=0.5)]
+    return [Case("gradient from later steps", 1, (last_step_only(da), caches)),
+            Case("gradients summed over time", 1, (da, no_carry)),
+            Case("finite differences", 1, (da, caches))]
+
+
+def _no_carry(parameters: dict, gates: str, n_a: int, closed: str, bias: float) -> dict:
+    """The gate matrices with zero columns on a_prev, and gate `closed` saturated by `bias`
+    (so that no gradient reaches the previous step at all)."""
+    out = {k: v.copy() for k, v in parameters.items()}
+    for g in gates:
+        out["W" + g][:, :n_a] = 0.0
+    out["b" + closed][:] = bias
+    return out
 
 
 def _gru_inputs(r, n_x, n_a, m):
@@ -62,6 +99,7 @@ class GruCellForward(Check):
     name = "gru_cell_forward"
     function = staticmethod(ref.gru_cell_forward)
     names = ("a_next", ("cache", GRU_CACHE))
+    totals = {"public": 4.0, "hidden": 3.0}
     parts = {"gates u and r (gate order)": ("cache",),
              "a_next = u * c~ + (1 - u) * a_prev": ("a_next",),
              "the cache": ("cache",), "all together": None}
@@ -74,7 +112,9 @@ class GruCellForward(Check):
             return [Case("shapes and types", 1, args),
                     Case("gates u and r (gate order)", 1, args),
                     Case("reset gate on a_prev inside the candidate", 1, args),
-                    Case("a_next = u * c~ + (1 - u) * a_prev", 1, args)]
+                    Case("a_next = u * c~ + (1 - u) * a_prev", 1, args),
+                    Case("all together", 1, args), Case("the cache", 1, args),
+                    inputs_case(args, points=0.5)]
         r1 = rng(1)
         n_x1, n_a1, m1 = sizes(r1, 3)
         return [Case("reset gate on a_prev inside the candidate", 1,
@@ -111,7 +151,7 @@ class GruCellForward(Check):
         a = _cache_of(output, 0)
         xt, a_prev, p = case.args
         if isinstance(a, np.ndarray) and a.shape == expected[0].shape:
-            _, _, ut, _, cct, _, _ = expected[1]
+            ut, cct = _own_gates(output, 1, expected[1], (2, 4))  # your own u and c~
             if np.allclose(a, (1 - ut) * cct + ut * a_prev):
                 return ["u and 1 - u are swapped: a_next = u * c~ + (1 - u) * a_prev"]
         return []
@@ -121,17 +161,21 @@ class GruCellForward(Check):
 class GruForward(Check):
     name = "gru_forward"
     function = staticmethod(ref.gru_forward)
+    totals = {"public": 2.0, "hidden": 1.0}
     names = ("a", ("caches", ("caches[0] (list of cell caches)", "caches[1] (x)")))
     parts = {"every time step": ("a",), "the caches": ("caches",)}
 
     def make_cases(self, part, rng):
-        r = rng(0)
+        r = rng(0 if part == "public" else 1)
         n_x, n_a, m = sizes(r, 3)
         T = int(r.integers(3, 6))
         args = (normal(r, n_x, m, T), normal(r, n_a, m), gated_parameters(r, "urc", n_x, n_a))
         if part == "public":
-            return [Case("shapes and types", 1, args), Case("every time step", 1, args)]
-        return [Case("the caches", 1, args)]
+            cases = [Case("shapes and types", 1, args), Case("every time step", 1, args),
+                     Case("the caches", 1, args), inputs_case(args, points=0.5)]
+        else:
+            cases = [Case("every time step", 1, args), Case("the caches", 1, args)]
+        return with_helpers(cases, "gru_cell_forward", gru_cells)
 
 
 @register
@@ -143,6 +187,8 @@ class GruCellBackward(BackwardCheck):
              "reset gate (dWr, dbr)": ("dWr", "dbr"),
              "candidate (dWc, dbc)": ("dWc", "dbc")}
 
+    totals = {"public": 4.0, "hidden": 3.0}
+
     def make_cases(self, part, rng):
         r = rng(0)
         n_x, n_a, m = sizes(r, 3)
@@ -150,7 +196,9 @@ class GruCellBackward(BackwardCheck):
         args = (normal(r, n_a, m), cache)
         if part == "public":
             return [Case("shapes and types", 1, args), Case("dxt and da_prev", 1, args),
-                    Case("update gate (dWu, dbu)", 1, args), Case("finite differences", 1, args)]
+                    Case("update gate (dWu, dbu)", 1, args),
+                    Case("reset gate (dWr, dbr)", 1, args), Case("candidate (dWc, dbc)", 1, args),
+                    Case("finite differences", 1, args), inputs_case(args, points=0.5)]
         return [Case("reset gate (dWr, dbr)", 1, args), Case("candidate (dWc, dbc)", 1, args),
                 Case("finite differences", 1, args)]
 
@@ -170,13 +218,18 @@ class GruBackward(BackwardCheck):
     parts = {"gradient from later steps": ("dx", "da0"),
              "gradients summed over time": ("dWu", "dbu", "dWr", "dbr", "dWc", "dbc")}
 
+    totals = {"public": 3.0, "hidden": 1.0}
+
     def make_cases(self, part, rng):
         r = rng(0)
         n_x, n_a, m = sizes(r, 3)
         T = int(r.integers(3, 5))
         p = gated_parameters(r, "urc", n_x, n_a)
-        _, caches = ref.gru_forward(normal(r, n_x, m, T), normal(r, n_a, m), p)
-        return _sequence_backward_cases(part, normal(r, n_a, m, T), caches)
+        x, a0 = normal(r, n_x, m, T), normal(r, n_a, m)
+        _, caches = ref.gru_forward(x, a0, p)
+        _, no_carry = ref.gru_forward(x, a0, _no_carry(p, "urc", n_a, "u", 800.0))
+        cases = _sequence_backward_cases(part, normal(r, n_a, m, T), caches, no_carry)
+        return with_helpers(cases, "gru_cell_backward", gru_cells_backward)
 
     def numeric(self, case):
         da, (cell_caches, x) = copy.deepcopy(case.args)
@@ -201,23 +254,32 @@ class LstmCellForward(Check):
     name = "lstm_cell_forward"
     function = staticmethod(ref.lstm_cell_forward)
     names = ("a_next", "c_next", "yt_pred", ("cache", LSTM_CACHE))
+    totals = {"public": 4.0, "hidden": 3.0}
     parts = {"cell state c_next": ("c_next",), "a_next and yt_pred": ("a_next", "yt_pred"),
-             "the cache": ("cache",), "all together": None}
+             "the cache": ("cache",), "all together": None,
+             "large scores Wy a + by (stable softmax)": ("yt_pred",)}
 
     def make_cases(self, part, rng):
         r = rng(0)
         n_x, n_a, n_y, m = sizes(r, 4)
         args = _lstm_inputs(r, n_x, n_a, n_y, m)
+        stable = "large scores Wy a + by (stable softmax)"
+        large = args[:3] + ({**args[3], "Wy": normal(r, n_y, n_a, scale=5000.0)},)
         if part == "public":
             return [Case("shapes and types", 1, args),
                     Case("gate order (ft, it, cct, ot)", 1, args),
                     Case("cell state c_next", 1, args),
-                    Case("a_next and yt_pred", 1, args)]
+                    Case("a_next and yt_pred", 1, args),
+                    Case("all together", 1, args), Case("the cache", 1, args),
+                    Case(stable, 1, large), inputs_case(args, points=0.5)]
         r1 = rng(1)
         n_x1, n_a1, n_y1, m1 = sizes(r1, 4)
-        return [Case("gate order (ft, it, cct, ot)", 1, _lstm_inputs(r1, n_x1, n_a1, n_y1, m1)),
-                Case("all together", 1, _lstm_inputs(r1, n_x1, n_a1, n_y1, m1)),
-                Case("the cache", 1, args)]
+        args1 = _lstm_inputs(r1, n_x1, n_a1, n_y1, m1)
+        return [Case("gate order (ft, it, cct, ot)", 1, args1),
+                Case("all together", 1, args1),
+                Case("the cache", 0.5, args),
+                Case(stable, 0.5, args1[:3] + ({**args1[3], "Wy": normal(r1, n_y1, n_a1,
+                                                                        scale=5000.0)},))]
 
     def judge_gate_order__ft__it__cct__ot_(self, case, output):
         from .compare import compare
@@ -234,8 +296,9 @@ class LstmCellForward(Check):
     def hints(self, case, output, expected):
         c = _cache_of(output, 1)
         if isinstance(c, np.ndarray) and c.shape == expected[1].shape:
-            _, _, _, c_prev, ft, it, cct, _, _, _ = expected[3]
-            if np.allclose(c, it * c_prev + ft * cct):
+            c_prev = case.args[2]
+            ft, it, cct = _own_gates(output, 3, expected[3], (4, 5, 6))  # your own gates
+            if np.allclose(c, it * c_prev + ft * cct) and not np.allclose(c, expected[1]):
                 return ["c_next = ft * c_prev + it * cct: forget gate on the old cell state, "
                         "input gate on the candidate"]
         return []
@@ -246,26 +309,35 @@ class LstmForward(Check):
     name = "lstm_forward"
     function = staticmethod(ref.lstm_forward)
     names = ("a", "y", "c", ("caches", ("caches[0] (list of cell caches)", "caches[1] (x)")))
+    totals = {"public": 2.0, "hidden": 2.0}
     parts = {"every time step (c0 = 0)": ("a", "y", "c"),
              "starts from a given c0": ("a", "y", "c"), "the caches": ("caches",)}
 
     def make_cases(self, part, rng):
-        r = rng(0)
+        r = rng(0 if part == "public" else 1)
         n_x, n_a, n_y, m = sizes(r, 4)
         T = int(r.integers(3, 6))
         p = gated_parameters(r, "fico", n_x, n_a, n_y)
         x, a0 = normal(r, n_x, m, T), normal(r, n_a, m)
+        c0 = {"c0": normal(r, n_a, m)}
         if part == "public":
-            return [Case("shapes and types", 1, (x, a0, p)),
-                    Case("every time step (c0 = 0)", 1, (x, a0, p))]
-        return [Case("starts from a given c0", 1, (x, a0, p), {"c0": normal(r, n_a, m)}),
-                Case("the caches", 1, (x, a0, p))]
+            cases = [Case("shapes and types", 1, (x, a0, p)),
+                     Case("every time step (c0 = 0)", 1, (x, a0, p)),
+                     Case("starts from a given c0", 1, (x, a0, p), c0),
+                     Case("the caches", 1, (x, a0, p)),
+                     inputs_case((x, a0, p), c0, points=0.5)]
+        else:
+            cases = [Case("starts from a given c0", 1, (x, a0, p), c0),
+                     Case("every time step (c0 = 0)", 1, (x, a0, p)),
+                     Case("the caches", 1, (x, a0, p))]
+        return with_helpers(cases, "lstm_cell_forward", lstm_cells)
 
 
 @register
 class LstmCellBackward(BackwardCheck):
     name = "lstm_cell_backward"
     function = staticmethod(ref.lstm_cell_backward)
+    totals = {"public": 4.0, "hidden": 2.0}
     parts = {"dxt, da_prev and dc_prev": ("dxt", "da_prev", "dc_prev"),
              "gate weights (dWf, dWi, dWc, dWo)": ("dWf", "dWi", "dWc", "dWo"),
              "gate biases (dbf, dbi, dbc, dbo)": ("dbf", "dbi", "dbc", "dbo")}
@@ -279,7 +351,8 @@ class LstmCellBackward(BackwardCheck):
             return [Case("shapes and types", 1, args),
                     Case("dxt, da_prev and dc_prev", 1, args),
                     Case("gate weights (dWf, dWi, dWc, dWo)", 1, args),
-                    Case("finite differences", 1, args)]
+                    Case("gate biases (dbf, dbi, dbc, dbo)", 1, args),
+                    Case("finite differences", 1, args), inputs_case(args, points=0.5)]
         return [Case("gate biases (dbf, dbi, dbc, dbo)", 1, args),
                 Case("finite differences", 1, args)]
 
@@ -303,14 +376,18 @@ class LstmBackward(BackwardCheck):
              "gradients summed over time": ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo",
                                             "dbo")}
 
+    totals = {"public": 3.0, "hidden": 1.0}
+
     def make_cases(self, part, rng):
         r = rng(0)
         n_x, n_a, n_y, m = sizes(r, 4)
         T = int(r.integers(3, 5))
         p = gated_parameters(r, "fico", n_x, n_a, n_y)
-        *_, caches = ref.lstm_forward(normal(r, n_x, m, T), normal(r, n_a, m), p,
-                                      normal(r, n_a, m))
-        return _sequence_backward_cases(part, normal(r, n_a, m, T), caches)
+        x, a0, c0 = normal(r, n_x, m, T), normal(r, n_a, m), normal(r, n_a, m)
+        *_, caches = ref.lstm_forward(x, a0, p, c0)
+        *_, no_carry = ref.lstm_forward(x, a0, _no_carry(p, "fico", n_a, "f", -800.0), c0)
+        cases = _sequence_backward_cases(part, normal(r, n_a, m, T), caches, no_carry)
+        return with_helpers(cases, "lstm_cell_backward", lstm_cells_backward)
 
     def numeric(self, case):
         da, (cell_caches, x) = copy.deepcopy(case.args)

@@ -56,3 +56,21 @@ def last_step_only(da: np.ndarray) -> np.ndarray:
     last = np.zeros_like(da)
     last[:, :, -1] = da[:, :, -1]
     return last
+
+
+def inputs_case(args: tuple, kwargs: dict | None = None, new_output: bool = False,
+                points: float = 1.0, **fields):
+    """The sub-check "does not change its inputs" on these arguments (and, with
+    `new_output`, that no part of the output is one of them)."""
+    from .core import INPUTS, Case
+
+    return Case(INPUTS, points, args, kwargs or {}, keep_inputs=True, new_output=new_output,
+                **fields)
+
+
+def large_columns(rng: np.random.Generator, *shape: int, spread: float = 900.0) -> np.ndarray:
+    """Scores whose columns sit at very different large offsets (positive and negative):
+    exp overflows or underflows unless each column's own maximum is subtracted."""
+    z = normal(rng, *shape, scale=3.0)
+    offsets = rng.uniform(-spread, spread, size=(1, *shape[1:]))
+    return z + offsets

@@ -12,7 +12,7 @@ from autograder import reference as ref
 
 from .compare import compare
 from .core import Case, Check, register
-from .inputs import normal, sizes
+from .inputs import inputs_case, normal, sizes
 
 
 def one_hot(indices: np.ndarray, n_values: int) -> np.ndarray:
@@ -45,6 +45,7 @@ def stack_weights(Waa: np.ndarray, Wax: np.ndarray) -> np.ndarray:
 class OneHot(Check):
     name = "one_hot"
     function = staticmethod(one_hot)
+    totals = {"public": 2.0, "hidden": 2.0}
     parts = {"a 1 at each index, 0 elsewhere": None, "one sequence (m = 1)": None}
 
     def make_cases(self, part, rng):
@@ -53,7 +54,10 @@ class OneHot(Check):
         if part == "public":
             idx = r.integers(0, n, size=(m, T))
             return [Case("shapes and types", 1, (idx, n)),
-                    Case("a 1 at each index, 0 elsewhere", 1, (idx, n))]
+                    Case("a 1 at each index, 0 elsewhere", 1, (idx, n)),
+                    Case("a 1 at each index, 0 elsewhere", 0.5, (idx.astype(np.int32), n)),
+                    Case("one sequence (m = 1)", 1, (r.integers(0, n, size=(1, T + 1)), n)),
+                    inputs_case((idx, n), points=0.5)]
         return [Case("a 1 at each index, 0 elsewhere", 1, (r.integers(0, n, size=(m, T)), n)),
                 Case("one sequence (m = 1)", 1, (r.integers(0, n, size=(1, T)), n))]
 
@@ -67,17 +71,26 @@ class OneHot(Check):
 class PadSequences(Check):
     name = "pad_sequences"
     function = staticmethod(pad_sequences)
+    totals = {"public": 3.0, "hidden": 1.0}
     names = ("indices", "mask")
-    parts = {"indices": ("indices",), "mask": ("mask",), "another padding value": None}
+    parts = {"indices": ("indices",), "mask": ("mask",), "another padding value": None,
+             "tokens equal to the padding value": None}
 
     def make_cases(self, part, rng):
-        r = rng(0)
+        r = rng(0 if part == "public" else 1)
         m = int(r.integers(3, 6))
         seqs = [[int(v) for v in r.integers(1, 20, size=int(r.integers(1, 8)))] for _ in range(m)]
+        seqs[0] = seqs[0] + [1] * (max(len(s) for s in seqs) + 1 - len(seqs[0]))  # the longest
+        with_pad = [[int(v) for v in r.integers(0, 3, size=len(s))] for s in seqs]
+        with_pad[1] = [0] + with_pad[1] + [0]  # a real 0 first and last
+        same = "tokens equal to the padding value"
         if part == "public":
             return [Case("shapes and types", 1, (seqs,)), Case("indices", 1, (seqs,)),
-                    Case("mask", 1, (seqs,))]
-        return [Case("another padding value", 1, (seqs,), {"pad_value": -1})]
+                    Case("mask", 1, (seqs,)),
+                    Case("another padding value", 1, (seqs,), {"pad_value": -1}),
+                    Case(same, 1, (with_pad,)), inputs_case((seqs,), points=0.5)]
+        return [Case("another padding value", 1, (seqs,), {"pad_value": 7}),
+                Case(same, 1, (with_pad,), {"pad_value": 1})]
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, self.expected(case), "the output", values=False,
@@ -88,6 +101,7 @@ class PadSequences(Check):
 class CountParameters(Check):
     name = "count_parameters"
     function = staticmethod(count_parameters)
+    totals = {"public": 1.0, "hidden": 2.0}
     parts = {"Wax, Waa, Wya, ba and by": None}
 
     def make_cases(self, part, rng):
@@ -109,6 +123,7 @@ class CountParameters(Check):
 class StackWeights(Check):
     name = "stack_weights"
     function = staticmethod(stack_weights)
+    totals = {"public": 2.0, "hidden": 1.0}
     parts = {"Waa first, then Wax": None}
 
     def make_cases(self, part, rng):
@@ -116,7 +131,8 @@ class StackWeights(Check):
         n_x, n_a = sizes(r, 2)
         args = (normal(r, n_a, n_a), normal(r, n_a, n_x))
         if part == "public":
-            return [Case("shapes and types", 1, args), Case("Waa first, then Wax", 1, args)]
+            return [Case("shapes and types", 1, args), Case("Waa first, then Wax", 1, args),
+                    inputs_case(args, points=0.5)]
         r1 = rng(1)
         n_x1, n_a1 = sizes(r1, 2)
         return [Case("Waa first, then Wax", 1, (normal(r1, n_a1, n_a1), normal(r1, n_a1, n_x1)))]

@@ -135,6 +135,9 @@ class RecordedSource(Source):
     def max_points(self, check: Check, part: str) -> float:
         return float(self._entry(check)[f"{part}_points"])
 
+    def arg_names(self, check: Check) -> tuple:
+        return tuple(self._entry(check).get("arg_names", ()))
+
 
 def record(checks: dict[str, Check], values: dict[str, dict[str, dict[str, object]]],
            points: dict[str, dict[str, float]]) -> tuple[str, bytes]:
@@ -146,6 +149,7 @@ def record(checks: dict[str, Check], values: dict[str, dict[str, dict[str, objec
         cases = checks[name].cases("public")
         document["checks"][name] = {
             "public_points": points[name]["public"], "hidden_points": points[name]["hidden"],
+            "arg_names": list(checks[name].arg_names()),
             "cases": [{"case": case_to_tree(case, arrays),
                        "values": {k: to_tree(v, arrays, f"{case.key}:{k}")
                                   for k, v in sorted(values[name][case.key].items())}}

@@ -54,7 +54,7 @@ class Job:
                           + step.source.encode("utf-8", "surrogatepass") + b"\0")
             for call in step.calls:
                 arrays: dict = {}
-                tree = encode((call["args"], call["kwargs"]), arrays)
+                tree = encode((call["args"], call["kwargs"], call.get("spec", {})), arrays)
                 digest.update(json.dumps([call["key"], call["function"], tree]).encode())
                 for name in sorted(arrays):
                     a = np.ascontiguousarray(arrays[name])
@@ -109,7 +109,7 @@ def build_job(nb) -> Job:
                 key = f"p{len(problems) - 1}c{c}k{k}"
                 problem.cases.append((call, case, key))
                 calls.append({"key": key, "function": call.function,
-                              "args": case.args, "kwargs": case.kwargs})
+                              "args": case.args, "kwargs": case.kwargs, "spec": case.spec()})
         problem.step = len(steps)
         steps.append(sandbox.Step("calls", calls=calls))
     return Job(steps, problems, code_cells)
@@ -134,6 +134,8 @@ def judge(problem: Problem, outcome: sandbox.StepOutcome | None) -> None:
                                "not judged: the function was stopped (see above)")
         elif got.kind == "failed":
             result = SubResult(case.check, 0.0, case.points, False, got.message)
+        elif got.kind == "ok" and isinstance(got.value, dict) and "call_report" in got.value:
+            result = CHECKS[call.name].judge_report(case, got.value["call_report"])
         else:
             output = Raised(*got.value) if got.kind == "raised" else got.value
             if got.kind == "ok":

@@ -373,7 +373,8 @@ def _run(steps, limits, uid, hide, caps, tmp, start, cgroups) -> JobResult:
             wire_steps.append({"kind": "calls", "calls": [
                 {"key": c["key"], "function": c["function"],
                  "args": protocol.encode(tuple(c.get("args", ())), arrays),
-                 "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays)}
+                 "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays),
+                 **({"spec": protocol.encode(dict(c["spec"]), arrays)} if "spec" in c else {})}
                 for c in step.calls]})
     protocol.save_arrays(jobdir / "inputs.npz", arrays)
     job = {"steps": wire_steps, "output_chars": limits.output_chars,

@@ -22,6 +22,7 @@ def _first(output: object, label: str) -> tuple[object, list[str]]:
 @register
 class BidirectionalRnnForward(Check):
     name = "bidirectional_rnn_forward"
+    totals = {"public": 3.0, "hidden": 2.0}
 
     def compare_parts(self, case, output):
         expected = self.expected(case)[0]
@@ -48,6 +49,7 @@ class BidirectionalRnnForward(Check):
 @register
 class StackedRnnForward(Check):
     name = "stacked_rnn_forward"
+    totals = {"public": 3.0, "hidden": 2.0}
 
     def compare_parts(self, case, output):
         expected = self.expected(case)[0]
@@ -69,10 +71,12 @@ class StackedRnnForward(Check):
 @register
 class AttentionForward(Check):
     name = "attention_forward"
+    totals = {"public": 3.0, "hidden": 2.0}
     names = ("context", "alpha", "cache")
     parts = {"alpha: softmax over the input positions": ("alpha",),
              "context: alpha-weighted sum of h": ("context",),
-             "dot-product score": ("context", "alpha")}
+             "dot-product score": ("context", "alpha"),
+             "large scores, different for every example (stable)": ("context", "alpha")}
 
     def judge_shapes_and_types(self, case, output):
         expected = self.expected(case)
@@ -85,6 +89,10 @@ class AttentionForward(Check):
     def hints(self, case, output, expected):
         alpha = output[1] if isinstance(output, (tuple, list)) and len(output) > 1 else None
         if isinstance(alpha, np.ndarray) and alpha.shape == expected[1].shape \
+                and not np.all(np.isfinite(alpha)):
+            return ["exp overflowed or underflowed: subtract each example's largest score "
+                    "(over the positions) before exp"]
+        if isinstance(alpha, np.ndarray) and alpha.shape == expected[1].shape \
                 and not np.allclose(alpha.sum(axis=1), 1.0):
             return ["each row of alpha (one example) must sum to 1 over the T_x input "
                     "positions: take the softmax over the time axis, not over the batch"]
@@ -94,6 +102,7 @@ class AttentionForward(Check):
 @register
 class AttentionBackward(BackwardCheck):
     name = "attention_backward"
+    totals = {"public": 4.0, "hidden": 2.0}
     parts = {"ds_prev and dh": ("ds_prev", "dh"), "dWq, dWk and dv": ("dWq", "dWk", "dv"),
              "dot-product score": ("ds_prev", "dh")}
 
@@ -101,6 +110,7 @@ class AttentionBackward(BackwardCheck):
 @register
 class BidirectionalRnnBackward(BackwardCheck):
     name = "bidirectional_rnn_backward"
+    totals = {"public": 4.0, "hidden": 2.0}
     parts = {"forward direction (dWax_f, dWaa_f, dba_f, da0_f)":
              ("dWax_f", "dWaa_f", "dba_f", "da0_f"),
              "backward direction (dWax_b, dWaa_b, dba_b, da0_b)":

@@ -14,6 +14,7 @@ from .gradients import BackwardCheck
 @register
 class RnnCellBackward(BackwardCheck):
     name = "rnn_cell_backward"
+    totals = {"public": 4.0, "hidden": 3.0}
     parts = {"dxt and da_prev": ("dxt", "da_prev"), "dWax, dWaa and dba": ("dWax", "dWaa", "dba")}
 
     def hints(self, case, output, expected):
@@ -27,6 +28,7 @@ class RnnCellBackward(BackwardCheck):
 @register
 class RnnBackward(BackwardCheck):
     name = "rnn_backward"
+    totals = {"public": 5.0, "hidden": 4.0}
     parts = {
         "one step (T_x = 1)": None,
         "gradient from later steps": ("dx", "da0"),
@@ -62,7 +64,18 @@ class RnnBackward(BackwardCheck):
 @register
 class RelError(Check):
     name = "rel_error"
-    parts = {"two random arrays": None, "zeros compare as 0": None, "one tiny difference": None}
+    totals = {"public": 2.0, "hidden": 2.0}
+    parts = {"two random arrays": None, "zeros compare as 0 (the 1e-8 floor)": None,
+             "one tiny difference": None, "opposite signs": None,
+             "entries near the 1e-8 floor": None}
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, 1.0, "the relative error", values=False)
+
+    def hints(self, case, output, expected):
+        if case.check.startswith("entries near") and isinstance(output, float):
+            return ["near zero the denominator is max(1e-8, |x| + |y|): the floor 1e-8 "
+                    "replaces |x| + |y| when that is smaller (it is not added to it)"]
+        if case.check == "opposite signs" and isinstance(output, float):
+            return ["the denominator is |x| + |y| (each absolute value), not |x + y|"]
+        return []

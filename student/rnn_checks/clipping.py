@@ -14,7 +14,9 @@ from .gradients import BackwardCheck
 @register
 class GlobalNorm(Check):
     name = "global_norm"
-    parts = {"all gradients together": None, "a single gradient": None}
+    totals = {"public": 2.0, "hidden": 2.0}
+    parts = {"all gradients together": None, "a single gradient": None,
+             "all-zero gradients": None}
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, 1.0, "the norm", values=False)
@@ -33,6 +35,7 @@ class GlobalNorm(Check):
 @register
 class Clip(Check):
     name = "clip"
+    totals = {"public": 3.0, "hidden": 2.0}
     parts = {"small entries unchanged": None, "large entries clipped to +max_value": None,
              "negative entries clipped to -max_value": None, "mixed entries": None}
 
@@ -51,13 +54,17 @@ class Clip(Check):
 @register
 class ClipByNorm(Check):
     name = "clip_by_norm"
+    totals = {"public": 3.0, "hidden": 1.0}
     parts = {"norm already small: unchanged": None, "large norm rescaled to max_norm": None,
-             "one scale for all gradients": None}
+             "one scale for all gradients": None, "all-zero gradients": None}
 
     def hints(self, case, output, expected):
         g, max_norm = case.args
         if not isinstance(output, dict):
             return []
+        if case.check == "all-zero gradients":
+            return ["all gradients are zero (global norm 0): return them unchanged; do not "
+                    "divide by the norm unless it exceeds max_norm"]
         per_key = {k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in g.items()}
         if all(isinstance(output.get(k), np.ndarray) and output[k].shape == v.shape
                and np.allclose(output[k], v) for k, v in per_key.items()):
@@ -78,6 +85,7 @@ class RnnCellForwardRelu(Check):
     """rnn_cell_forward with an activation argument: "relu" for the IRNN, "tanh" default."""
 
     name = "rnn_cell_forward_relu"
+    totals = {"public": 3.0, "hidden": 2.0}
     names = ("a_next", "yt_pred", ("cache", ("cache[0] (a_next)", "cache[1] (a_prev)",
                                               "cache[2] (xt)", "cache[3] (parameters)")))
     parts = {"relu: max(z, 0)": ("a_next", "yt_pred"), "tanh is still the default":
@@ -102,6 +110,7 @@ class RnnCellBackwardRelu(BackwardCheck):
     """rnn_cell_backward with activation="relu": the derivative is [a_next > 0]."""
 
     name = "rnn_cell_backward_relu"
+    totals = {"public": 2.0, "hidden": 3.0}
     parts = {"relu derivative [z > 0]": ("dxt", "da_prev", "dWax", "dWaa", "dba"),
              "tanh is still the default": ("dxt", "da_prev", "dWax", "dWaa", "dba")}
 

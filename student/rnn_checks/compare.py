@@ -104,16 +104,18 @@ def compare(got: object, expected: object, name: str, tol: Tol = FORWARD,
     if isinstance(expected, (tuple, list)):
         labels = [_label(names, i, f"{name}[{i}]") for i in range(len(expected))]
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            what = "(" + ", ".join(label for label, _ in labels) + ")"
-            return [f"{name} should be a {type(expected).__name__} of {len(expected)} "
+            what = " (" + ", ".join(label for label, _ in labels) + ")" if names else ""
+            return [f"{name} should be a {type(expected).__name__} of {len(expected)}"
                     f"{what}, got {kind(got)}"]
         problems = []
         for (label, sub), g, e in zip(labels, got, expected, strict=True):
             problems += compare(g, e, label, tol, values, sub)
         return problems
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        if type(got) is not type(expected) or (values and got != expected):
+        if type(got) is not type(expected):
             return [f"{name} should be {expected!r}, got {kind(got)}"]
+        if values and got != expected:
+            return [f"{name} is {got!r}, expected {expected!r}"]
         return []
     if isinstance(expected, int):
         if isinstance(got, bool) or not isinstance(got, int):
@@ -161,6 +163,9 @@ def _compare_array(got: object, expected: np.ndarray, name: str, tol: Tol,
         return [f"{name} has dtype {got.dtype}, expected float64"]
     if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
         return [f"{name} has dtype {got.dtype}, expected an integer dtype"]
+    if expected.dtype == np.int64 and got.dtype != np.int64:  # e.g. int32 on Windows
+        return [f"{name} has dtype {got.dtype}, expected int64 (say so: "
+                "np.array(..., dtype=np.int64))"]
     if expected.dtype.kind == "b" and got.dtype.kind != "b":
         return [f"{name} has dtype {got.dtype}, expected bool"]
     if got.dtype.kind == "f" and not np.all(np.isfinite(got)):

@@ -12,17 +12,27 @@ from .core import Check, register
 @register
 class Softmax(Check):
     name = "softmax"
+    totals = {"public": 2.0, "hidden": 3.0}
     parts = {"over axis 0 (the classes)": None, "3-D input (n_y, m, T_x)": None,
-             "large logits (numerically stable)": None}
+             "large scores, different in every column (stable)": None}
 
     def hints(self, case, output, expected):
         z = case.args[0]
-        if isinstance(output, np.ndarray) and output.shape == z.shape and z.ndim >= 2:
-            if np.allclose(output.sum(axis=1), 1.0) or np.isclose(output.sum(), 1.0):
-                return ["your columns do not sum to 1: softmax must normalise over axis 0 "
-                        "(the classes), not another axis or the whole array"]
-            if not np.all(np.isfinite(output)):
-                return ["exp overflowed: subtract the column maximum before exp"]
+        if not (isinstance(output, np.ndarray) and output.shape == z.shape and z.ndim >= 2):
+            return []
+        if not np.all(np.isfinite(output)):
+            best = np.unravel_index(int(np.argmax(z)), z.shape)[1:]
+            column = (slice(None), *best)
+            if np.all(np.isfinite(output[column])) and np.allclose(output[column],
+                                                                   expected[column]):
+                return ["the column holding the largest score is right but others are not: "
+                        "subtract each column's own maximum (z.max(axis=0, keepdims=True)), "
+                        "not one maximum of the whole array"]
+            return ["exp overflowed or underflowed: subtract the column maximum (each "
+                    "column's own) before exp"]
+        if np.allclose(output.sum(axis=1), 1.0) or np.isclose(output.sum(), 1.0):
+            return ["your columns do not sum to 1: softmax must normalise over axis 0 "
+                    "(the classes), not another axis or the whole array"]
         return []
 
 
@@ -34,12 +44,14 @@ class _RnnCellBase(Check):
 @register
 class RnnCellForward(_RnnCellBase):
     name = "rnn_cell_forward"
+    totals = {"public": 6.0, "hidden": 4.0}
     parts = {
         "only the bias term": ("a_next", "yt_pred"),
         "only x_t (Wax x_t)": ("a_next", "yt_pred"),
         "only a_prev (Waa a_prev)": ("a_next", "yt_pred"),
         "all terms together": ("a_next", "yt_pred"),
         "one example (m = 1)": ("a_next", "yt_pred"),
+        "large scores Wya a + by (stable softmax)": ("a_next", "yt_pred"),
         "the cache": ("cache",),
     }
 
@@ -47,6 +59,7 @@ class RnnCellForward(_RnnCellBase):
 @register
 class RnnForward(Check):
     name = "rnn_forward"
+    totals = {"public": 4.0, "hidden": 3.0}
     names = ("a", "y_pred", ("caches", ("caches[0] (list of cell caches)", "caches[1] (x)")))
     parts = {
         "one step (T_x = 1) starts from a0": ("a", "y_pred"),
@@ -69,15 +82,19 @@ class RnnForward(Check):
 @register
 class CrossEntropy(Check):
     name = "cross_entropy"
+    totals = {"public": 2.0, "hidden": 2.0}
     parts = {"one-hot targets": None, "integer targets (m, T)": None,
-             "mean over batch and time": None}
+             "mean over batch and time": None, "exact zeros in y_pred (0 log 0 = 0)": None}
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, 1.0, "the loss", values=False)
 
     def hints(self, case, output, expected):
+        if isinstance(output, float) and np.isnan(output):
+            return ["0 * log(0) gave nan: take the log of the probability of the correct "
+                    "class only (pick it out first), not y * log(y_pred) over every class"]
         if isinstance(output, (int, float)) and expected:
-            size = case.args[1].shape[-1] * case.args[1].shape[-2]
+            size = case.args[0].shape[-1] * case.args[0].shape[-2]
             if np.isclose(output, expected * size):
                 return ["that is the sum over tokens: take the mean over batch and time"]
             if np.isclose(output, -expected):
@@ -88,4 +105,5 @@ class CrossEntropy(Check):
 @register
 class Perplexity(Check):
     name = "perplexity"
+    totals = {"public": 1.0, "hidden": 1.0}
     parts = {"exp of the cross-entropy": None}

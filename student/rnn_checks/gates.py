@@ -32,6 +32,19 @@ def swapped_gates(got: tuple, expected: tuple, slots: dict[str, int]) -> list[st
     return hints
 
 
+def _own_gates(output: object, index: int, expected_cache: tuple, slots: tuple) -> list:
+    """The student's own gate values from their cache (the expected ones where their cache
+    does not hold an array of the right shape), so that a hint about one line of the cell
+    is judged on the student's own gates, not on ours."""
+    cache = _cache_of(output, index)
+    own = []
+    for i in slots:
+        got = cache[i] if isinstance(cache, (tuple, list)) and len(cache) > i else None
+        ok = isinstance(got, np.ndarray) and got.shape == expected_cache[i].shape
+        own.append(got if ok else expected_cache[i])
+    return own
+
+
 def _cache_of(output: object, index: int) -> object:
     if isinstance(output, (tuple, list)) and len(output) > index:
         return output[index]
@@ -45,6 +58,7 @@ def _cache_of(output: object, index: int) -> object:
 class GruCellForward(Check):
     name = "gru_cell_forward"
     names = ("a_next", ("cache", GRU_CACHE))
+    totals = {"public": 4.0, "hidden": 3.0}
     parts = {"gates u and r (gate order)": ("cache",),
              "a_next = u * c~ + (1 - u) * a_prev": ("a_next",),
              "the cache": ("cache",), "all together": None}
@@ -78,7 +92,7 @@ class GruCellForward(Check):
         a = _cache_of(output, 0)
         xt, a_prev, p = case.args
         if isinstance(a, np.ndarray) and a.shape == expected[0].shape:
-            _, _, ut, _, cct, _, _ = expected[1]
+            ut, cct = _own_gates(output, 1, expected[1], (2, 4))  # your own u and c~
             if np.allclose(a, (1 - ut) * cct + ut * a_prev):
                 return ["u and 1 - u are swapped: a_next = u * c~ + (1 - u) * a_prev"]
         return []
@@ -87,6 +101,7 @@ class GruCellForward(Check):
 @register
 class GruForward(Check):
     name = "gru_forward"
+    totals = {"public": 2.0, "hidden": 1.0}
     names = ("a", ("caches", ("caches[0] (list of cell caches)", "caches[1] (x)")))
     parts = {"every time step": ("a",), "the caches": ("caches",)}
 
@@ -99,12 +114,16 @@ class GruCellBackward(BackwardCheck):
              "reset gate (dWr, dbr)": ("dWr", "dbr"),
              "candidate (dWc, dbc)": ("dWc", "dbc")}
 
+    totals = {"public": 4.0, "hidden": 3.0}
+
 
 @register
 class GruBackward(BackwardCheck):
     name = "gru_backward"
     parts = {"gradient from later steps": ("dx", "da0"),
              "gradients summed over time": ("dWu", "dbu", "dWr", "dbr", "dWc", "dbc")}
+
+    totals = {"public": 3.0, "hidden": 1.0}
 
 
 # -- LSTM -------------------------------------------------------------------------------
@@ -117,8 +136,10 @@ LSTM_GATES = {"ft": 4, "it": 5, "cct": 6, "ot": 7}
 class LstmCellForward(Check):
     name = "lstm_cell_forward"
     names = ("a_next", "c_next", "yt_pred", ("cache", LSTM_CACHE))
+    totals = {"public": 4.0, "hidden": 3.0}
     parts = {"cell state c_next": ("c_next",), "a_next and yt_pred": ("a_next", "yt_pred"),
-             "the cache": ("cache",), "all together": None}
+             "the cache": ("cache",), "all together": None,
+             "large scores Wy a + by (stable softmax)": ("yt_pred",)}
 
     def judge_gate_order__ft__it__cct__ot_(self, case, output):
         from .compare import compare
@@ -135,8 +156,9 @@ class LstmCellForward(Check):
     def hints(self, case, output, expected):
         c = _cache_of(output, 1)
         if isinstance(c, np.ndarray) and c.shape == expected[1].shape:
-            _, _, _, c_prev, ft, it, cct, _, _, _ = expected[3]
-            if np.allclose(c, it * c_prev + ft * cct):
+            c_prev = case.args[2]
+            ft, it, cct = _own_gates(output, 3, expected[3], (4, 5, 6))  # your own gates
+            if np.allclose(c, it * c_prev + ft * cct) and not np.allclose(c, expected[1]):
                 return ["c_next = ft * c_prev + it * cct: forget gate on the old cell state, "
                         "input gate on the candidate"]
         return []
@@ -146,6 +168,7 @@ class LstmCellForward(Check):
 class LstmForward(Check):
     name = "lstm_forward"
     names = ("a", "y", "c", ("caches", ("caches[0] (list of cell caches)", "caches[1] (x)")))
+    totals = {"public": 2.0, "hidden": 2.0}
     parts = {"every time step (c0 = 0)": ("a", "y", "c"),
              "starts from a given c0": ("a", "y", "c"), "the caches": ("caches",)}
 
@@ -153,6 +176,7 @@ class LstmForward(Check):
 @register
 class LstmCellBackward(BackwardCheck):
     name = "lstm_cell_backward"
+    totals = {"public": 4.0, "hidden": 2.0}
     parts = {"dxt, da_prev and dc_prev": ("dxt", "da_prev", "dc_prev"),
              "gate weights (dWf, dWi, dWc, dWo)": ("dWf", "dWi", "dWc", "dWo"),
              "gate biases (dbf, dbi, dbc, dbo)": ("dbf", "dbi", "dbc", "dbo")}
@@ -164,3 +188,5 @@ class LstmBackward(BackwardCheck):
     parts = {"gradient from later steps": ("dx", "da0", "dc0"),
              "gradients summed over time": ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo",
                                             "dbo")}
+
+    totals = {"public": 3.0, "hidden": 1.0}

@@ -16,6 +16,7 @@ from .core import Check, register
 @register
 class OneHot(Check):
     name = "one_hot"
+    totals = {"public": 2.0, "hidden": 2.0}
     parts = {"a 1 at each index, 0 elsewhere": None, "one sequence (m = 1)": None}
 
     def hints(self, case, output, expected):
@@ -27,8 +28,10 @@ class OneHot(Check):
 @register
 class PadSequences(Check):
     name = "pad_sequences"
+    totals = {"public": 3.0, "hidden": 1.0}
     names = ("indices", "mask")
-    parts = {"indices": ("indices",), "mask": ("mask",), "another padding value": None}
+    parts = {"indices": ("indices",), "mask": ("mask",), "another padding value": None,
+             "tokens equal to the padding value": None}
 
     def judge_shapes_and_types(self, case, output):
         return compare(output, self.expected(case), "the output", values=False,
@@ -38,6 +41,7 @@ class PadSequences(Check):
 @register
 class CountParameters(Check):
     name = "count_parameters"
+    totals = {"public": 1.0, "hidden": 2.0}
     parts = {"Wax, Waa, Wya, ba and by": None}
 
     def hints(self, case, output, expected):
@@ -50,6 +54,7 @@ class CountParameters(Check):
 @register
 class StackWeights(Check):
     name = "stack_weights"
+    totals = {"public": 2.0, "hidden": 1.0}
     parts = {"Waa first, then Wax": None}
 
     def hints(self, case, output, expected):

@@ -22,6 +22,7 @@ class Raised:
 
     type: str
     message: str
+    where: str = ""  # the student's line: "in <function>, line N: <source>"
 
     @classmethod
     def from_exception(cls, error: BaseException) -> Raised:
@@ -34,7 +35,10 @@ class Raised:
     def describe(self) -> str:
         if self.type == "NotImplementedError":
             return "not implemented yet (the function raised NotImplementedError)"
-        return f"the function raised {self.type}: {self.message}"
+        if self.type == "NotPlainData":
+            return f"the function returned something that is not plain data: {self.message}"
+        text = f"the function raised {self.type}: {self.message}"
+        return text + (f"\n({self.where})" if self.where else "")
 
 
 def to_plain(obj: object, _depth: int = 0) -> object:

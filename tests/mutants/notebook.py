@@ -42,3 +42,31 @@ def clip_by_norm(gradients, max_norm):
     return out
 ''', "test_clip_by_norm", "own norm"),
 }
+
+
+def _category_mutants() -> dict:
+    """One student per category, each with one assignment whose notebook holds one mistake:
+    student -> (assignment, {cell grade_id: source}, test cell that loses points, text its
+    feedback shows, test cell that keeps every point or None)."""
+    from .edits import BLAME, EDIT_MUTANTS
+
+    def edit(label):
+        return next(m.edit for m in EDIT_MUTANTS if m.label == label)
+
+    inplace = edit("clip by norm returning its input")
+    degenerate = edit("cross-entropy 0 log 0")
+    sampling = edit("sampler drawing from np.random")
+    blame = next(b[1] for b in BLAME if b[0].startswith("cell backward without the tanh"))
+    return {
+        "inplace": (inplace.assignment, {inplace.cell: inplace.apply()}, "test_clip_by_norm",
+                    "the very dict", None),
+        "degenerate": (degenerate.assignment, {degenerate.cell: degenerate.apply()},
+                       "test_cross_entropy", "0 * log(0)", "test_perplexity"),
+        "sampling": (sampling.assignment, {sampling.cell: sampling.apply()}, "test_sample",
+                     "never used", None),
+        "blame": (blame.assignment, {blame.cell: blame.apply()}, "test_rnn_cell_backward",
+                  "fix rnn_cell_backward first", "test_rnn_backward"),
+    }
+
+
+CATEGORY_MUTANTS = _category_mutants()
