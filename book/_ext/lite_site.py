@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 from docutils import nodes
@@ -101,7 +102,7 @@ def build_site(app: Sphinx, exc: Exception | None) -> None:
     if exc is not None or app.builder.format != "html" or os.environ.get("RNN_BOOK_NO_LITE"):
         return
     spec = importlib.util.spec_from_file_location("build_lite", ROOT / "tools" / "build_lite.py")
-    module = importlib.util.module_from_spec(spec)
+    module = sys.modules.setdefault("build_lite", importlib.util.module_from_spec(spec))
     spec.loader.exec_module(module)
     try:
         module.build(Path(app.outdir) / "lite", log=LOGGER.info)
