@@ -75,6 +75,9 @@ JUPYTER_LITE_JSON = {
     },
 }
 APPS = ("lab", "notebooks", "tree")
+# Render every cell (JupyterLab's default windowing drops cells scrolled out of view and
+# re-creates their widget views when they come back; chapters are short enough).
+SETTINGS = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
 # The site's front-end extensions, and nothing else of the build environment (whose
 # nbgrader, jupytext and notebook extensions need a server or a newer JupyterLab): the
 # Pyodide kernel (pinned in requirements.txt) and the widget manager of the pinned
@@ -390,6 +393,7 @@ def build(out: Path = DEFAULT_OUT, student: Path = ROOT / "student", force: bool
     chapters = chapter_notebooks(contents / "chapters")
     assignments = assignment_notebooks(contents / "assignments")
     (work / "jupyter-lite.json").write_text(json.dumps(JUPYTER_LITE_JSON, indent=2))
+    (work / "overrides.json").write_text(json.dumps(SETTINGS, indent=2))
 
     if out.exists():
         shutil.rmtree(out)
