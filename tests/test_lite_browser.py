@@ -139,7 +139,7 @@ def site(built_book, browser, tmp_path_factory):
         context.route("**/*", route)
         return context.new_page()
 
-    yield {"new_page": new_page, "base": base, "fixture_dir": extra,
+    yield {"new_page": new_page, "base": base, "fixture_dir": extra, "browser": live,
            "fixture_base": fixture_base, "left": left, "trap": trap}
     live.close()
     trap.close()
@@ -299,3 +299,21 @@ def test_assignment_runs_its_public_check(site, built_book):
     print(f"\nlite: check message: {message!r}")
     assert "passed" in message and "Error" not in message, message
     assert_stayed_home(site)
+
+
+def test_the_guards_catch_a_request_for_another_host(site):
+    """Both guards are live: routing records a page's request, the trap a request that
+    bypasses routing (a context without it), so the checks above are not vacuous."""
+    page = site["new_page"]()
+    page.goto(f"{site['base']}/book/glossary.html")
+    page.evaluate("fetch('http://example.org/routed').catch(() => null)")
+    page.wait_for_timeout(500)
+    assert site["left"] == ["http://example.org/routed"]
+    site["left"].clear()
+    bare = site["browser"].new_context().new_page()
+    bare.goto(f"{site['base']}/book/glossary.html")
+    bare.evaluate("fetch('http://example.org/trapped').catch(() => null)")
+    bare.wait_for_timeout(1000)
+    assert any("example.org/trapped" in line for line in site["trap"].seen), site["trap"].seen
+    site["trap"].seen.clear()
+    bare.context.close()
