@@ -37,7 +37,9 @@ LIVE_ASSIGNMENT_NOTE = (
     "this browser's storage, so they survive a reload (clearing the site's data erases "
     "them). To hand it in, use File > Download and submit the downloaded .ipynb."
 )
-DEMO_FRAMES = re.compile(r'(<div class="demo-frames"[^>]*>)')
+# A precomputed-frames block opens with its title line (book/demos/static.py); the note
+# goes right after that line.
+DEMO_FRAMES = re.compile(r'(<div class="demo-frames"[^>]*>(?:<div[^>]*>.*?</div>)?)', re.S)
 
 
 def lite_url(path: str) -> str:
@@ -65,7 +67,7 @@ def add_run_live(app: Sphinx, pagename, templatename, context, doctree) -> None:
         })
     note = (
         '<div class="demo-live-note" style="font-size:90%;color:#555">'
-        "Only the main slider works on this page. "
+        "Only the main slider works on this page: "
         f'<a href="{url}" target="_blank">Run live</a> (top of the page) opens the chapter '
         "as a notebook in your browser; run its cells and every control is live.</div>"
     )
