@@ -1,6 +1,6 @@
 """Run every chapter of the live site (JupyterLite, Pyodide) in Chromium and time it.
 
-    python benchmarks/bench_lite_chapters.py          # after `make book`
+    python benchmarks/bench_lite_chapters.py [chapter ...]   # after `make book`
 
 For each chapter: open it as the "Run live" button does, Run All Cells, wait until
 every code cell has run (or an error stopped the run), and print the seconds and any
@@ -22,8 +22,9 @@ from test_lite_browser import CHROMIUM_ARGS, open_notebook, serve  # noqa: E402
 
 DONE = """() => {
   const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-  const errors = document.querySelectorAll(
-    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+  const errors = [...document.querySelectorAll(
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+    .filter(e => /Error|Traceback/.test(e.textContent));
   return {busy: prompts.filter(p => p.textContent.includes('*')).length,
           ran: prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length,
           total: prompts.length, errors: errors.length};
@@ -32,7 +33,8 @@ DONE = """() => {
 
 def main() -> int:
     html = ROOT / "_build" / "html"
-    chapters = sorted(p.stem for p in (html / "lite" / "files" / "chapters").glob("*.ipynb"))
+    chapters = sys.argv[1:] or sorted(
+        p.stem for p in (html / "lite" / "files" / "chapters").glob("*.ipynb"))
     server, base = serve(html)
     left: list[str] = []
     with sync_playwright() as p:
@@ -53,9 +55,9 @@ def main() -> int:
                 state = page.evaluate(DONE)
                 if state["busy"] == 0 and (state["ran"] == state["total"] or state["errors"]):
                     break
-            errors = page.locator(
+            errors = [e for e in page.locator(
                 '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-            ).all_inner_texts()
+            ).all_inner_texts() if "Error" in e or "Traceback" in e]
             print(f"{name}: {time.perf_counter() - started:6.1f} s, {state}, "
                   f"errors: {[e[-300:] for e in errors]}", flush=True)
             context.close()
