@@ -17,6 +17,7 @@ import hashlib
 import html
 import io
 import json
+import sys
 from typing import Any
 
 import ipywidgets as widgets
@@ -109,6 +110,10 @@ def frames_html(demo: Demo) -> str:
 def show(demo: Demo) -> None:
     """Display the demo: the live widget in Jupyter, its precomputed frames in the book."""
     from IPython.display import display
+
+    if sys.platform == "emscripten":  # the book's live site (Pyodide): no frames needed
+        display(demo)
+        return
 
     bundle = dict(demo._repr_mimebundle_() or {})
     bundle["text/html"] = frames_html(demo)

@@ -1,0 +1,319 @@
+"""The book's live site in a real browser, with nothing allowed off the machine.
+
+The built book is served by a loopback HTTP server (JupyterLite needs http: service
+workers and fetch do not work from file://). Chromium sends every request for another
+host to a trap proxy on loopback that records it and refuses it, and playwright's
+routing refuses and records every request that is not for the loopback server, so a
+request leaving the machine, from the page, a worker or the service worker, fails the
+test. The tests then use the site as a reader and a student would:
+
+- a chapter opened with "Run live": run all cells, move a control that is not the
+  demo's main slider, and see the figure change;
+- an assignment: fill one function, run its public check and read the check's message.
+
+Timings (kernel ready, first demo figure) are printed; they are not pass/fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_STUDENT = ROOT / "tests" / "fixtures" / "lite_student"
+REAL_STUDENT = (ROOT / "student").is_dir()
+KERNEL_TIMEOUT_MS = 240_000
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm", ".js": "text/javascript", ".mjs": "text/javascript",
+        ".json": "application/json", ".whl": "application/octet-stream",
+    }
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class FixtureHandler(Handler):
+    """Serves the fixture wheel to the site on the other loopback port (CORS)."""
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+def serve(directory: Path, handler=Handler) -> tuple[http.server.ThreadingHTTPServer, str]:
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+# Chromium's own background traffic (component updates, sign-in, autofill), which the
+# flags below reduce but do not silence. These exact hosts are the browser's, never the
+# book's; they are refused like everything else, but not counted against the page.
+CHROMIUM_OWN_HOSTS = ("update.googleapis.com", "accounts.google.com",
+                      "content-autofill.googleapis.com", "optimizationguide-pa.googleapis.com",
+                      "safebrowsingohttpgateway.googleapis.com", "clients2.google.com")
+QUIET_ARGS = ["--disable-sync", "--no-first-run", "--disable-default-apps",
+              "--disable-features=AutofillServerCommunication,OptimizationHints,Translate"]
+
+
+class Trap:
+    """A proxy on loopback that records every request sent to it and refuses it."""
+
+    def __init__(self, ignore: tuple[str, ...] = ()) -> None:
+        self.ignore = ignore
+        self.seen: list[str] = []
+        self.ignored: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    line = conn.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
+                except OSError:
+                    line = "(unreadable request)"
+                host = re.sub(r"^\S+ (?:https?://)?([^/:\s]+).*$", r"\1", line)
+                (self.ignored if host in self.ignore else self.seen).append(line)
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def site(built_book, browser, tmp_path_factory):
+    """(page factory, base URL, problems) for the built book behind a loopback server."""
+    lite = built_book / "lite"
+    assert (lite / "jupyter-lite.json").is_file(), "the book was built without its lite site"
+    extra = tmp_path_factory.mktemp("lite-fixture")
+    server, base = serve(built_book)
+    fixture_server, fixture_base = serve(extra, FixtureHandler)
+    trap = Trap(ignore=CHROMIUM_OWN_HOSTS)
+    # Chromium's own flag, not playwright's proxy option (which also proxies loopback):
+    # loopback goes direct, every other host goes to the trap.
+    live = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=[*CHROMIUM_ARGS, *QUIET_ARGS, f"--proxy-server=http://127.0.0.1:{trap.port}"],
+    )
+    left: list[str] = []
+
+    def new_page():
+        context = live.new_context()  # service workers allowed: JupyterLite's drive uses one
+
+        def route(route):
+            url = route.request.url
+            if url.startswith((base + "/", fixture_base + "/", "data:", "blob:")):
+                route.continue_()
+            else:
+                left.append(url)
+                route.abort("blockedbyclient")
+
+        context.route("**/*", route)
+        return context.new_page()
+
+    yield {"new_page": new_page, "base": base, "fixture_dir": extra, "browser": live,
+           "fixture_base": fixture_base, "left": left, "trap": trap}
+    live.close()
+    trap.close()
+    if trap.ignored:
+        print(f"\nlite: Chromium's own requests refused (not the page's): {trap.ignored}")
+    server.shutdown()
+    fixture_server.shutdown()
+    assert left == [], f"requests left the machine: {left}"
+    assert trap.seen == [], f"requests reached the trap proxy: {trap.seen}"
+
+
+def assert_stayed_home(site) -> None:
+    assert site["left"] == [], f"requests left the machine: {site['left']}"
+    assert site["trap"].seen == [], f"requests reached the trap proxy: {site['trap'].seen}"
+
+
+def cells(page):
+    return page.locator(".jp-Notebook .jp-Cell")
+
+
+def settled(action, attempts: int = 10):
+    """Retry a UI action while JupyterLab re-renders the element it acts on."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            return action()
+        except Error as error:
+            if "not attached" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+
+
+def run_cell(page, index: int, timeout: int = KERNEL_TIMEOUT_MS) -> str:
+    """Select cell `index` (command mode), run it, wait until it ran; its output text."""
+    cell = cells(page).nth(index)
+    settled(lambda: cell.locator(".jp-InputPrompt").click())
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Enter")
+    prompt = cell.locator(".jp-InputArea-prompt")
+    try:
+        page.wait_for_function(
+            "el => /\\[\\d+\\]/.test(el.textContent)", arg=prompt.element_handle(),
+            timeout=timeout,
+        )
+    except Exception as error:
+        page.screenshot(path=str(ROOT / "_build" / "lite-failure.png"), full_page=True)
+        shown = "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+        raise AssertionError(f"cell {index} did not finish; outputs on the page:\n"
+                             f"{shown[-3000:]}\n(screenshot: _build/lite-failure.png)") from error
+    return "\n".join(cell.locator(".jp-OutputArea-output").all_inner_texts())
+
+
+def set_cell_text(page, index: int, text: str) -> None:
+    cell = cells(page).nth(index)
+    settled(lambda: cell.locator(".cm-content").click())
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+    shown = cell.locator(".cm-content").inner_text()
+    assert shown.split() == text.split(), f"cell {index} shows {shown!r}, not the typed text"
+
+
+def open_notebook(site, path: str):
+    page = site["new_page"]()
+    page.goto(f"{site['base']}/lite/notebooks/index.html?path={path}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=120_000)
+    return page
+
+
+def test_chapter_demo_every_control_is_live(site, built_book):
+    chapter = built_book / "book" / "01_why_sequences.html"
+    html = chapter.read_text(encoding="utf-8")
+    assert "chapters/01_why_sequences.ipynb" in html, "the chapter has no Run live link"
+
+    started = time.perf_counter()
+    page = open_notebook(site, "chapters/01_why_sequences.ipynb")
+    setup = run_cell(page, 0)  # %pip install rnn-course-book: the kernel is up and ready
+    kernel_ready = time.perf_counter() - started
+    assert "Error" not in setup, setup
+    page.get_by_role("menuitem", name="Run").click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    demo = page.locator(".widget-vbox", has_text="Parameters: dense network vs RNN").first
+    image = demo.locator(".widget-image")
+    image.wait_for(timeout=KERNEL_TIMEOUT_MS)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=image.element_handle(), timeout=60_000)
+    first_figure = time.perf_counter() - started
+    print(f"\nlite: kernel ready {kernel_ready:.1f} s, first demo figure {first_figure:.1f} s")
+
+    # The main control is the T slider; move the n_x dropdown instead.
+    select = demo.locator("select").first
+    before_src, before_png = image.get_attribute("src"), image.screenshot()
+    options = select.locator("option").all_inner_texts()
+    current = select.input_value()
+    other = next(i for i, o in enumerate(options) if o.strip() != current.strip())
+    select.select_option(index=other)
+    page.wait_for_function("([img, src]) => img.src !== src",
+                           arg=[image.element_handle(), before_src], timeout=60_000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=image.element_handle(), timeout=30_000)
+    assert image.screenshot() != before_png, "the figure did not change with n_x"
+    assert_stayed_home(site)
+
+
+def student_wheel_url(site) -> str:
+    """Build the throwaway fixture student wheel and serve it from loopback."""
+    out = site["fixture_dir"]
+    cmd = [sys.executable, "-m", "pip", "wheel", str(FIXTURE_STUDENT), "--no-deps",
+           "--no-build-isolation", "-q", "-w", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    shutil.rmtree(FIXTURE_STUDENT / "build", ignore_errors=True)
+    for info in FIXTURE_STUDENT.glob("*.egg-info"):
+        shutil.rmtree(info)
+    wheel = next(out.glob("rnn_course_checks-*.whl"))
+    return f"{site['fixture_base']}/{wheel.name}"
+
+
+COUNT_PARAMETERS = '''def count_parameters(n_x, n_a, n_y):
+    return n_a * n_x + n_a * n_a + n_y * n_a + n_a + n_y
+'''
+
+
+def test_assignment_runs_its_public_check(site, built_book):
+    path = "assignments/notation/notation.ipynb"
+    notebook = json.loads((built_book / "lite" / "files" / path).read_text())
+    sources = ["".join(c["source"]) if c["cell_type"] == "code" else ""
+               for c in notebook["cells"]]
+    page = open_notebook(site, path)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n",
+        arg=len(sources), timeout=60_000)  # every cell rendered (no windowing)
+    target = next(i for i, s in enumerate(sources) if "def count_parameters" in s)
+    check = next(i for i, s in enumerate(sources)
+                 if i > target and "count_parameters" in s and "check" in s)
+    # Cells before the exercise (imports, the setup cell), then the student's function.
+    for i in range(target):
+        if sources[i] and "check(" not in sources[i]:  # code cells, no other checks
+            out = run_cell(page, i)
+            assert "Error" not in out, f"cell {i} failed:\n{out}"
+    set_cell_text(page, target, COUNT_PARAMETERS)
+    run_cell(page, target)
+    if REAL_STUDENT:
+        message = run_cell(page, check)
+    else:
+        # Before the student package exists in the repository, exercise the path with a
+        # throwaway wheel installed from loopback: the release still imports
+        # autograder.checks (not shipped), and nbgrader locks its test cells, so the
+        # fixture's check runs in a new cell below the student's function.
+        url = student_wheel_url(site)
+        settled(lambda: cells(page).nth(target).locator(".jp-InputPrompt").click())
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")  # a new cell below, at target + 1
+        set_cell_text(page, target + 1, f"%pip install {url}\nfrom rnn_checks import check\n"
+                      'check("count_parameters", count_parameters, part="public")')
+        message = run_cell(page, target + 1)
+    print(f"\nlite: check message: {message!r}")
+    assert "passed" in message and "Error" not in message, message
+    assert_stayed_home(site)
+
+
+def test_the_guards_catch_a_request_for_another_host(site):
+    """Both guards are live: routing records a page's request, the trap a request that
+    bypasses routing (a context without it), so the checks above are not vacuous."""
+    page = site["new_page"]()
+    page.goto(f"{site['base']}/book/glossary.html")
+    page.evaluate("fetch('http://example.org/routed').catch(() => null)")
+    page.wait_for_timeout(500)
+    assert site["left"] == ["http://example.org/routed"]
+    site["left"].clear()
+    bare = site["browser"].new_context().new_page()
+    bare.goto(f"{site['base']}/book/glossary.html")
+    bare.evaluate("fetch('http://example.org/trapped').catch(() => null)")
+    bare.wait_for_timeout(1000)
+    assert any("example.org/trapped" in line for line in site["trap"].seen), site["trap"].seen
+    site["trap"].seen.clear()
+    bare.context.close()
