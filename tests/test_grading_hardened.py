@@ -12,7 +12,9 @@ starts 40 CPU spinners and compares its time with the time it takes alone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -131,14 +133,49 @@ def batch(tmp_path_factory):
     watched = [course, REPO / "autograder" / "reference", backup]
     before = _snapshot(*watched, skip=skip)
     ipcs_before = _ipcs()
+    secret = secrets.token_hex(16)  # hidden cases seeded as a real course's are
     try:
-        proc, maxrss = _autograde(course, "--force", *LIMITS, tmpdir=sandboxes)
+        proc, maxrss = _autograde(course, "--force", *LIMITS,
+                                  f"--SecureExecute.course_secret={secret}", tmpdir=sandboxes)
         after = _snapshot(*watched, skip=skip)
     finally:
         shutil.rmtree(backup, ignore_errors=True)
     yield {"course": course, "cases": cases, "proc": proc, "maxrss": maxrss, "paths": paths,
+           "secret": secret,
            "before": before, "after": after, "ipcs_before": ipcs_before,
            "ipcs_after": _ipcs(), "sandboxes": sandboxes}
+
+
+def _deserved(source: str, secret: str) -> tuple[float, float]:
+    """What an honest `rnn_forward` with this behaviour scores (public, hidden), judged
+    in-process by the same checks with the course secret the batch was graded with."""
+    from autograder.checks import check, seeds
+
+    namespace = {"np": np}
+    exec(source, namespace)  # our own corpus code, not a submission
+    saved = list(seeds._explicit)
+    seeds.set_secret(secret)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            fn = namespace[corpus.TARGET]
+            return check(corpus.TARGET, fn, "public"), check(corpus.TARGET, fn, "hidden")
+    finally:
+        seeds._explicit[:] = saved
+
+
+def _wanted(expected: dict, full: dict[str, float], secret: str) -> dict[str, float]:
+    """Points per test cell (the rules of `hardened._attacks`)."""
+    want = dict(full)
+    for grade_id, value in expected.items():
+        hidden = grade_id + "_hidden"
+        both = [grade_id] + ([hidden] if hidden in full and hidden not in expected else [])
+        if isinstance(value, tuple):
+            for cell, points in zip(both, _deserved(value[1], secret), strict=False):
+                want[cell] = points
+            continue
+        for cell in both:
+            want[cell] = full[cell] if value == corpus.FULL else value
+    return want
 
 
 def test_batch_runs_and_each_submission_gets_what_it_deserves(batch):
@@ -146,9 +183,10 @@ def test_batch_runs_and_each_submission_gets_what_it_deserves(batch):
     assert proc.returncode == 0, proc.stderr[-6000:]
     scores, full = _scores(batch["course"]), _full(batch["course"])
     assert set(scores) == set(batch["cases"])
+    assert any(k.endswith("_hidden") for k in full)
     wrong = []
     for student, (_, expected) in batch["cases"].items():
-        want = {**full, **expected}
+        want = _wanted(expected, full, batch["secret"])
         got = scores[student]
         if any(abs(got.get(k, -1) - v) > 1e-6 for k, v in want.items()):
             wrong.append(f"{student}: got {got}, expected {want}")
@@ -233,13 +271,15 @@ def test_caps_hold_for_the_whole_sandbox(batch):
 def test_reading_results_is_bounded(batch):
     """2.4 GB of shared references and 60 MiB with every result: the grading process
     stays small and the flooder's extra reading is cut off within its own caps."""
+    print(f"\npeak resident set of the grading: {batch['maxrss'] // 1024} MiB")
     assert 0 < batch["maxrss"] < 1_500_000, f"peak resident set {batch['maxrss']} KiB"
     flood = _autograded(batch["course"], "result_flood")
     assert "the step's result is larger than the grader reads" in _text(flood)
     meta = flood.metadata["rnn_grading"]["result"]
     assert meta["problems"][corpus.LAST_TEST]["status"] == "crashed"
-    blowup = _autograded(batch["course"], "reader_blowup")
-    assert "cap" in _text(blowup)
+    blowup = _text(_autograded(batch["course"], "reader_blowup"))
+    # Every problem from rnn_forward on: its references alone are more than a problem's cap.
+    assert blowup.count("exceed the grader's cap of") >= 6, blowup[-3000:]
 
 
 @pytest.fixture(scope="module")

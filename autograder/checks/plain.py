@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_DEPTH = 32
+MAX_INT_BITS = 14_000  # as the sandbox's worker: its results are read as JSON, whose
+#                        reader keeps Python's 4300-digit limit on int/str conversion
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ def _plain(obj: object, where: str, depth: int) -> object:
         # bool/int/float/str subclasses (e.g. IntEnum) become the builtin type.
         for kind in (bool, int, float, str):
             if isinstance(obj, kind):
+                if kind is int and int(obj).bit_length() > MAX_INT_BITS:
+                    raise TypeError(f"{where}: an integer of {int(obj).bit_length()} bits "
+                                    f"is larger than plain data allows ({MAX_INT_BITS} bits)")
                 return kind(obj)
         return None
     if isinstance(obj, np.generic):

@@ -42,6 +42,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
 MNT_DETACH = 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 MAX_DEPTH = 32
+MAX_INT_BITS = 14_000  # about 4200 digits: the grader's JSON reader keeps Python's 4300
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
@@ -239,6 +240,9 @@ def encode(obj, arrays, np, where="output", depth=0):
         return {"py": None}
     for kind in (bool, int, float, str):
         if isinstance(obj, kind):
+            if kind is int and int(obj).bit_length() > MAX_INT_BITS:
+                raise TypeError(f"{where}: an integer of {int(obj).bit_length()} bits is "
+                                f"larger than plain data allows ({MAX_INT_BITS} bits)")
             return {"py": kind(obj)}
     if isinstance(obj, np.generic):
         if obj.dtype.kind not in "biuf":

@@ -3,7 +3,8 @@ per-sandbox caps (issue 9), each built from the released `forward_pass` notebook
 every solution filled in correctly, as in `corpus.py`.
 
 `build(release_nb, solution_nb, paths)` returns {student: (notebook bytes, expected)};
-`expected` maps test grade_ids to the points deserved (missing: full marks). `paths`:
+`expected` maps test grade_ids to the points deserved (missing: full marks; see
+`_attacks`). `paths`:
 `backup` (a readable copy of the course outside the course root), `ipc_key`, `token`.
 Every submission also ends with a cell that prints its uid and when it ran (`UID_CELL`),
 so the test can check that sandboxes running at the same time never share a uid.
@@ -15,7 +16,7 @@ import copy
 import json
 
 import nbformat
-from corpus import LAST_TEST, TARGET, TARGET_TEST, ZEROS, _cell, _replace, solution_sources
+from corpus import FULL, LAST_TEST, TARGET, TARGET_TEST, ZEROS, _cell, _replace, solution_sources
 
 UID_CELL = """
 import os, time
@@ -52,45 +53,64 @@ def rnn_forward(x, a0, parameters):
     return np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x)), ([], x)
 """
 
-# The student's function is called by the worker's `run_calls`: its caller's globals are
-# the worker's own (IPython has its own `__main__`), so it can rewrite how results are
-# encoded and sent from then on.
+# The worker's own globals (its module: `run_calls`, `encode`, `CALLING`) are on the
+# stack below every cell it runs and every call of a student's function (through
+# `calling.call`), so a student can find them and rewrite how results are encoded and sent.
+FIND_WORKER = """
+def _worker_globals():
+    frame = sys._getframe(1)
+    while frame is not None and not ("run_calls" in frame.f_globals
+                                     and "CALLING" in frame.f_globals):
+        frame = frame.f_back
+    return frame.f_globals if frame is not None else {{}}
+"""
+
+# From its first call on, every result the worker sends (the call reports of later
+# problems included) is 300 references to one 8 MiB array (2.4 GB if each is a copy), and
+# every step also carries a key nobody asked for: 1000 references to a 32 MiB array.
 READER_BLOWUP = """
 import sys
 {honest}
-_big = np.zeros(1 << 20)  # 8 MiB, referenced 300 times: 2.4 GB if each is a copy
-def _blow(obj, arrays, np, where="output", depth=0):
-    arrays["a0"] = _big
-    return {{"list": [{{"nd": "a0"}}] * 300}}
+""" + FIND_WORKER + """
+_big = np.zeros(1 << 20)
 def rnn_forward(x, a0, parameters):
-    worker = sys._getframe(1).f_globals
-    if "run_calls" in worker and worker.get("encode") is not _blow:
-        original = worker["run_calls"]
+    worker = _worker_globals()
+    if "encode" in worker and not getattr(worker["encode"], "blows", False):
+        encode, original = worker["encode"], worker["run_calls"]
+        def _blow(obj, arrays, np, where="output", depth=0):
+            if sys._getframe(1).f_code.co_name != "run_calls":  # `plain` inside the sandbox
+                return encode(obj, arrays, np, where, depth)
+            arrays["a0"] = _big
+            return {{"dict": [["call_report", {{"dict": [
+                ["status", {{"py": "ok"}}], ["output", {{"list": [{{"nd": "a0"}}] * 300}}]]}}]]}}
         def run_calls(step, shell, inputs, np):
             calls, arrays = original(step, shell, inputs, np)
             arrays["a1"] = np.zeros(1 << 22)
             calls["nobody-asked"] = {{"ok": {{"list": [{{"nd": "a1"}}] * 1000}}}}
             return calls, arrays
+        _blow.blows = True
         worker["encode"], worker["run_calls"] = _blow, run_calls
     return _honest_rnn_forward(x, a0, parameters)
 """
 
+# Installed when its cell runs (again on every restart, when the cell is replayed): every
+# problem's result carries 60 MiB of unreferenced arrays, so the notebook's read budget
+# (protocol.MAX_JOB_BYTES) runs out after a few problems.
+FLOOD_BYTES = 60 << 20
 RESULT_FLOOD = """
 import sys
 {honest}
-def softmax(z):
-    caller = sys._getframe(1)
-    worker = caller.f_globals
-    if "run_calls" in worker and not getattr(worker["run_calls"], "floods", False):
-        original = worker["run_calls"]
-        def run_calls(step, shell, inputs, np):
-            calls, arrays = original(step, shell, inputs, np)
-            arrays["junk"] = np.ones(60 << 17)  # 60 MiB unreferenced, with every result
-            return calls, arrays
-        run_calls.floods = True
-        worker["run_calls"] = run_calls
-        caller.f_locals["arrays"]["junk"] = np.ones(60 << 17)  # and this step's too
-    return _honest_softmax(z)
+""" + FIND_WORKER + """
+_worker = _worker_globals()
+if "run_calls" in _worker and not getattr(_worker["run_calls"], "floods", False):
+    _original = _worker["run_calls"]
+    def _flooding_run_calls(step, shell, inputs, np):
+        calls, arrays = _original(step, shell, inputs, np)
+        arrays["junk"] = np.ones(""" + str(FLOOD_BYTES // 8) + """)
+        return calls, arrays
+    _flooding_run_calls.floods = True
+    _worker["run_calls"] = _flooding_run_calls
+softmax = _honest_softmax
 """
 
 IPC = """
@@ -225,27 +245,64 @@ rnn_forward = _honest_rnn_forward
 """
 
 
+# Honest functions with the behaviour an attack shows when it fails: what it deserves.
+RAISES_MEMORY = """
+def rnn_forward(x, a0, parameters):
+    raise MemoryError("could not hold 2.5 GB")
+"""
+RAISES_OS = """
+def rnn_forward(x, a0, parameters):
+    raise OSError("could not write 1.2 GB")
+"""
+RETURNS_HUGE_INT = """
+def rnn_forward(x, a0, parameters):
+    return 10 ** 5000
+"""
+
+
 def _attacks():
-    zero = {TARGET_TEST: 0.0}
+    """name -> (what it does, source, {test grade_id: deserved}). A number or FULL for
+    a public cell G holds for its hidden cell G_hidden too (unless that is named);
+    ("as", source) is what that honest `rnn_forward` earns on both; FLOOD is computed
+    from the notebook by `build`."""
+    zeros = {TARGET_TEST: ("as", ZEROS)}
     return {
         "search_filesystem": ("searches the whole file system (and a backup of the course) "
-                              "for the solutions or the reference", SEARCH, zero),
+                              "for the solutions or the reference", SEARCH, zeros),
         "reader_blowup": ("returns 300 references to one 8 MiB array, and results nobody "
                           "asked for", READER_BLOWUP,
                           {TARGET_TEST: 0.0, "test_cross_entropy": 0.0, LAST_TEST: 0.0}),
         "result_flood": ("sends 60 MiB of arrays with every problem's result",
-                         RESULT_FLOOD, {LAST_TEST: 0.0}),
+                         RESULT_FLOOD, FLOOD),
         "ipc_writer": ("leaves SysV shared memory, a message queue and files in shared "
                        "places", IPC_WRITER, {}),
         "ipc_reader": ("answers right only if it finds what another student left",
-                       IPC_READER, zero),
-        "memory_five_processes": ("holds 5 x 500 MB in five processes", MEMORY, zero),
-        "disk_fill": ("writes 1.2 GB in its work folder and fills /dev/shm", DISK, zero),
+                       IPC_READER, zeros),
+        "memory_five_processes": ("holds 5 x 500 MB in five processes", MEMORY,
+                                  {TARGET_TEST: ("as", RAISES_MEMORY)}),
+        "disk_fill": ("writes 1.2 GB in its work folder and fills /dev/shm", DISK,
+                      {TARGET_TEST: ("as", RAISES_OS)}),
         "deep_tree": ("leaves a 3000-deep directory tree (function correct)", DEEP_TREE, {}),
-        "huge_int": ("returns a 5000-digit integer", HUGE_INT, zero),
+        "huge_int": ("returns a 5000-digit integer", HUGE_INT,
+                     {TARGET_TEST: ("as", RETURNS_HUGE_INT)}),
         "results_folder": ("a correct notebook submitted beside a `results/` folder",
                            None, {}),
     }
+
+
+FLOOD = "flood"
+
+
+def flood_expected(release_nb) -> dict:
+    """The flooder's test cells in notebook order (one sandbox step each): those whose
+    60 MiB still fit in the notebook's read budget score full marks, every later one 0
+    (its step is stopped: "larger than the grader reads")."""
+    from autograder.grading.notebook import is_test_cell
+    from autograder.grading.protocol import MAX_JOB_BYTES
+
+    cells = [c.metadata["nbgrader"]["grade_id"] for c in release_nb.cells if is_test_cell(c)]
+    fit = MAX_JOB_BYTES // (FLOOD_BYTES + (1 << 20))  # 1 MiB for each step's own record
+    return {grade_id: (FULL if i < fit else 0.0) for i, grade_id in enumerate(cells)}
 
 
 ATTACKS = _attacks()
@@ -269,6 +326,8 @@ def build(release_nb, solution_nb, paths: dict, honest: int = 8) -> dict:
     sources = solution_sources(solution_nb)
     out = {}
     for name, (_, how, expected) in ATTACKS.items():
+        if expected == FLOOD:
+            expected = flood_expected(release_nb)
         out[name] = (json.dumps(_notebook(release_nb, sources, how, paths)).encode(),
                      expected)
     for i in range(honest):
