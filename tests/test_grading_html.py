@@ -272,7 +272,9 @@ def _open(browser, url: str) -> dict:
         const bad = [...nb.querySelectorAll(
             'script, iframe, object, embed, svg, form, input:not(.score):not(.extra-credit),'
             + ' base, meta, link, style, noscript')]
-            .filter(e => !(e.closest('.panel-heading')))  // the formgrader's score inputs
+            // the formgrader's score inputs, and the SVG that MathJax (inlined in the
+            // feedback, no student markup can make an mjx-container) draws for the math
+            .filter(e => !(e.closest('.panel-heading')) && !e.closest('mjx-container'))
             .map(e => e.tagName);
         const imgs = [...document.querySelectorAll('img')].map(i => ({
             src: i.getAttribute('src') || '', ok: i.complete && i.naturalWidth > 0}));
