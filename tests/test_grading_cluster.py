@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 
 sys.path.insert(0, str(Path(__file__).parent / "hostile"))
 import corpus  # noqa: E402
-from course import BIN, REPO, make_course, submit  # noqa: E402
+from course import BIN, make_course, submit  # noqa: E402
 from pgserver import postgres_server, unavailable  # noqa: E402
 
 pytestmark = pytest.mark.grading
@@ -106,17 +106,8 @@ def scores(url: str) -> dict[str, dict[str, float]]:
 
 
 def make_batch(root: Path, env: dict) -> Path:
-    import nbformat
-
     course = make_course(root, corpus.ASSIGNMENT, env=env)
-    release = nbformat.read(course / "exercises" / corpus.ASSIGNMENT /
-                            f"{corpus.ASSIGNMENT}.ipynb", 4)
-    solution = nbformat.read(REPO / "solutions" / corpus.ASSIGNMENT /
-                             f"{corpus.ASSIGNMENT}.ipynb", 4)
-    cases = corpus.build(release, solution, {"solution_nb": "", "gradebook": "",
-                                             "victim_nb": "", "package": "", "port": 9})
-    for student in BATCH:
-        submit(course, student, corpus.ASSIGNMENT, cases[student][0])
+    corpus.submit_corpus(course, BATCH)
     return course
 
 

@@ -31,7 +31,7 @@ from nbgrader.api import Gradebook
 sys.path.insert(0, str(Path(__file__).parent / "hostile"))
 import corpus  # noqa: E402
 import hardened  # noqa: E402
-from course import BIN, REPO, make_course, submit  # noqa: E402
+from course import BIN, REPO, make_course, scores, submit  # noqa: E402
 
 from autograder.grading import sandbox  # noqa: E402
 from autograder.grading.sandbox import Capabilities, Limits, Step, run_job  # noqa: E402
@@ -93,11 +93,7 @@ def _text(nb) -> str:
 
 
 def _scores(course: Path) -> dict[str, dict[str, float]]:
-    out = {}
-    with Gradebook(f"sqlite:///{course / '_grading' / 'gradebook.db'}") as gb:
-        for sub in gb.notebook_submissions(ASSIGNMENT, ASSIGNMENT):
-            out[sub.student.id] = {g.name: g.score for g in sub.grades}
-    return out
+    return scores(course, ASSIGNMENT)
 
 
 def _full(course: Path) -> dict[str, float]:

@@ -29,7 +29,7 @@ from nbgrader.api import Gradebook
 
 sys.path.insert(0, str(Path(__file__).parent / "hostile"))
 import corpus  # noqa: E402
-from course import REPO, make_course, nbgrader, submit  # noqa: E402
+from course import REPO, make_course, nbgrader, scores, submit  # noqa: E402
 
 pytestmark = pytest.mark.grading
 ASSIGNMENT = corpus.ASSIGNMENT
@@ -125,11 +125,7 @@ def _deserved(name: str, source: str) -> tuple[float, float]:
 
 
 def _scores(course: Path) -> dict[str, dict[str, float]]:
-    out = {}
-    with Gradebook(f"sqlite:///{course / '_grading' / 'gradebook.db'}") as gb:
-        for sub in gb.notebook_submissions(ASSIGNMENT, ASSIGNMENT):
-            out[sub.student.id] = {g.name: g.score for g in sub.grades}
-    return out
+    return scores(course, ASSIGNMENT)
 
 
 def test_batch_finishes_in_time_and_without_errors(graded):

@@ -44,3 +44,14 @@ def submit(course: Path, student: str, assignment: str, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """student -> {grade cell: score} from the course's SQLite gradebook."""
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{course / '_grading' / 'gradebook.db'}") as gb:
+        for sub in gb.notebook_submissions(assignment, assignment):
+            out[sub.student.id] = {g.name: g.score for g in sub.grades}
+    return out

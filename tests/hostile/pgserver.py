@@ -1,6 +1,6 @@
-"""A throw-away PostgreSQL server for the cluster test and benchmark (the pattern of
-tests/test_grading_postgres.py): Debian's binaries, run as `postgres`, on loopback and a
-private socket folder, deleted afterwards."""
+"""A throw-away PostgreSQL server for the gradebook and cluster tests and the Dask
+benchmark: Debian's binaries, run as `postgres`, on loopback and a private socket folder,
+deleted afterwards."""
 
 from __future__ import annotations
 
