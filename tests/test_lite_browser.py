@@ -201,7 +201,9 @@ def set_cell_text(page, index: int, text: str) -> None:
 def open_notebook(site, path: str):
     page = site["new_page"]()
     page.goto(f"{site['base']}/lite/notebooks/index.html?path={path}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=120_000)
+    # a code cell's editor: a rendered markdown cell's editor is hidden, and an assignment
+    # notebook starts with one
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell .cm-content", timeout=120_000)
     return page
 
 

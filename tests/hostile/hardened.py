@@ -160,7 +160,8 @@ import os, time
 {honest}
 _HELD = []
 def _five_hogs():
-    # Five processes of 500 MB each, under a cap of 1.5 GB per process.
+    # Five processes of 500 MB each, under a cap of 1.5 GB per process. A hog that was
+    # killed after it wrote its byte was not held: count the ones still alive.
     r, w = os.pipe()
     kids = []
     for _ in range(5):
@@ -169,18 +170,18 @@ def _five_hogs():
             try:
                 hog = np.ones(500 << 17)
                 os.write(w, b"1")
-                time.sleep(4)
+                time.sleep(10)
             finally:
                 os._exit(0)
         kids.append(pid)
     os.close(w)
     got, end = b"", time.time() + 20
-    while time.time() < end:
+    while time.time() < end and len(got) < 5:
         chunk = os.read(r, 16)
         if not chunk:
             break
         got += chunk
-    return len(got)
+    return sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in kids)
 def rnn_forward(x, a0, parameters):
     if not _HELD:
         _HELD.append(_five_hogs())
