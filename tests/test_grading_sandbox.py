@@ -119,6 +119,7 @@ def _canary():
     return server
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(not sandbox.capabilities().namespaces,
                     reason="needs root and unshare (the degraded mode is tested below)")
 def test_namespace_sandbox_isolates_limits_and_cleans_up():
@@ -180,6 +181,7 @@ def test_namespace_sandbox_isolates_limits_and_cleans_up():
         server.close()
 
 
+@pytest.mark.sandbox
 def test_degraded_process_sandbox_still_limits_and_says_so(caplog):
     caps = sandbox.capabilities.__wrapped__("process")
     assert not caps.namespaces and caps.missing

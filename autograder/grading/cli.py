@@ -400,7 +400,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="only report stale pages and ungraded answers (exit 1 if stale)")
     i = sub.add_parser("integrity", help="write the integrity report of graded submissions")
     i.add_argument("assignment")
-    args = parser.parse_args(argv)
+    sub.add_parser("release", add_help=False,
+                   help="write the test cells, release exercises/ and regenerate the student "
+                   "package (python -m autograder release --help)")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "release":
+        from autograder.release import main as release
+
+        return release(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     # nbgrader runs `alembic` from PATH when it creates a gradebook.
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
