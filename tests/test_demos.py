@@ -302,8 +302,9 @@ def test_char_model_learns():
 ALL_DEMOS = [factory for factories in DEMOS.values() for factory in factories]
 
 
-@pytest.fixture(scope="module", params=ALL_DEMOS, ids=lambda f: f.__name__)
+@pytest.fixture(params=ALL_DEMOS, ids=lambda f: f.__name__)
 def demo(request):
+    """A fresh demo for each test: the tests move its controls."""
     return request.param()
 
 
