@@ -24,6 +24,7 @@ from demos import vanishing_gradients as vg
 from demos.catalog import DEMOS
 from demos.static import frames, frames_html
 
+from autograder.course import load
 from autograder.reference import (
     encode,
     init_rnn_parameters,
@@ -309,9 +310,7 @@ def demo(request):
 
 
 def test_every_chapter_has_two_demos():
-    assert sorted(DEMOS) == ["01_why_sequences", "02_notation", "03_forward_pass", "04_bptt",
-                             "05_vanishing_gradients", "06_gru_lstm", "07_architectures",
-                             "08_char_lm_project"]
+    assert list(DEMOS) == [c.name for c in load().chapters]
     assert all(len(factories) >= 2 for factories in DEMOS.values())
 
 

@@ -302,14 +302,13 @@ def build_student_wheel(student: Path, dest: Path) -> Path | None:
 
 
 def chapter_notebooks(dest: Path) -> list[Path]:
-    """Every chapter in _toc.yml as an .ipynb with the setup cell first."""
+    """Every chapter of the course manifest as an .ipynb with the setup cell first."""
     import jupytext
     import nbformat
-    import yaml
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    docs = [c["file"] for part in toc["parts"] for c in part["chapters"]
-            if re.match(r"book/\d\d_", c["file"])]
+    from autograder.course import load
+
+    docs = [chapter.docname for chapter in load().chapters]
     dest.mkdir(parents=True, exist_ok=True)
     out = []
     for doc in docs:
@@ -344,7 +343,7 @@ def assignment_notebooks(dest: Path) -> list[Path]:
 
 
 def input_files(student: Path) -> list[Path]:
-    files = [Path(__file__), PINS, PYODIDE_DIR / "pyodide-lock.json", ROOT / "_toc.yml"]
+    files = [Path(__file__), PINS, PYODIDE_DIR / "pyodide-lock.json", ROOT / "course.toml"]
     files += list(course_sources().values())
     files += sorted((ROOT / "book").glob("*.md"))
     files += sorted(p for p in (ROOT / "exercises").rglob("*") if p.is_file())

@@ -15,6 +15,8 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from autograder.course import load
+
 
 def _relpath(assignment: str) -> str:
     return f"exercises/{assignment}/{assignment}.ipynb"
@@ -23,9 +25,10 @@ def _relpath(assignment: str) -> str:
 def assignment_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     env: BuildEnvironment = inliner.document.settings.env
     assignment = text.strip()
-    if not assignment.isidentifier():
+    if assignment not in load().assignments:
         msg = inliner.reporter.error(
-            f"assignment role: {assignment!r} is not an assignment name", line=lineno
+            f"assignment role: {assignment!r} is not an assignment of course.toml "
+            f"(it has {', '.join(load().assignments)})", line=lineno
         )
         return [inliner.problematic(rawtext, rawtext, msg)], [msg]
     rel = _relpath(assignment)
