@@ -107,3 +107,15 @@ c.HTMLExporter.extra_template_basedirs = [
     str(Path(autograder.grading.__file__).parent / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]
+
+# --- Late policy (README "For instructors"; autograder/grading/late.py) ------------------
+# A notebook handed in after its assignment's due date loses a share of its score for each
+# started day late (after a grace period), up to a cap, and everything after a last day.
+# Due dates live in the gradebook:
+#   nbgrader db assignment add forward_pass --duedate="2026-12-01 17:00:00 UTC"
+# and the hand-in time in each submission's timestamp.txt (nbgrader collect/zip_collect).
+c.AssignLatePenalties.plugin_class = "autograder.grading.late.LatePolicy"
+c.LatePolicy.grace_minutes = 15     # up to 15 minutes late counts as on time
+c.LatePolicy.per_day = 0.10         # 10% of the score per started day late ...
+c.LatePolicy.cap = 0.50             # ... at most 50% ...
+c.LatePolicy.zero_after_days = 7    # ... and 0 points more than a week late (0 = never)
