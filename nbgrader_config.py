@@ -113,7 +113,7 @@ c.HTMLExporter.extra_template_basedirs = [
 # started day late (after a grace period), up to a cap, and everything after a last day.
 # Due dates live in the gradebook:
 #   nbgrader db assignment add forward_pass --duedate="2026-12-01 17:00:00 UTC"
-# and the hand-in time in each submission's timestamp.txt (nbgrader collect/zip_collect).
+# and the hand-in time in each submission's timestamp.txt (nbgrader collect, or by hand).
 c.AssignLatePenalties.plugin_class = "autograder.grading.late.LatePolicy"
 c.LatePolicy.grace_minutes = 15     # up to 15 minutes late counts as on time
 c.LatePolicy.per_day = 0.10         # 10% of the score per started day late ...

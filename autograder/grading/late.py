@@ -9,7 +9,7 @@ Set in one place, `nbgrader_config.py`:
     c.LatePolicy.zero_after_days = 7    # ... until this many days late: then all (0 = never)
 
 nbgrader calls the plugin for every notebook of a submission that is late, that is whose
-`timestamp.txt` (written by `nbgrader collect`/`zip_collect`) is after the assignment's due
+`timestamp.txt` (written by `nbgrader collect`, or by hand) is after the assignment's due
 date (`nbgrader db assignment add <assignment> --duedate="2026-12-01 17:00:00 UTC"`), and
 records the penalty (points subtracted from that notebook's score) in the gradebook.
 """
