@@ -86,6 +86,10 @@ class SafeNotebookExporter(NotebookExporter):
                            "notebook instead, which scores zero", filename, reason)
             nb = release_notebook(self.parent, info["assignment"], info["notebook"])
             nb.metadata[META] = {"rejected": reason}
+        student = (resources or {}).get("nbgrader", {}).get("student")
+        refused = getattr(self.parent, "rnn_refused", {}).get(student)
+        if refused and not getattr(self.parent, "_sanitizing", True):  # autograde pass
+            nb.metadata.setdefault(META, {})["refused_files"] = refused  # for the summary
         resources = self._init_resources(resources)
         return self.from_notebook_node(nb, resources=resources, **kw)
 
