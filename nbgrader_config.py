@@ -15,6 +15,7 @@ from pathlib import Path
 import nbgrader
 
 import autograder.grading
+from autograder.grading import copies
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -75,6 +76,14 @@ c.GenerateFeedback.preprocessors = [
     _NBG + "GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     _NBG + "ClearHiddenTests", _SECURE + "CapNotebookOutput", _SECURE + "SanitizeHTML",
 ]
+
+# Every copy of a submission takes notebooks and allowed data files only: no links, no
+# FIFOs or devices, nothing a browser runs (autograder/grading/safecopy.py). nbgrader's
+# autograde/generate_feedback copy and the formgrader's file handler are wrapped here;
+# collection uses the course's plugins. Refusals are logged, naming student and file.
+copies.install()
+c.ExchangeFactory.collect = "autograder.grading.copies.SafeExchangeCollect"
+c.ZipCollectApp.extractor_plugin = "autograder.grading.copies.SafeExtractor"
 
 # --- Instructor workflow (README "For instructors"; book/instructors.md) -----------------
 # Everything about a class stays in _grading/ (git-ignored): LMS downloads, grades.csv.

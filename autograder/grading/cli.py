@@ -277,6 +277,10 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
             if meta.get("rejected"):
                 attention.append(f"    {student}: unreadable notebook, scored 0: "
                                  f"{meta['rejected'][:100]}")
+            if meta.get("refused_files"):  # links, FIFOs, active content: not copied
+                refused = [str(r) for r in meta["refused_files"]]
+                attention.append(f"    {student}: {len(refused)} files refused: "
+                                 f"{'; '.join(refused)[:200]!a}")
             for grade_id, p in meta.get("result", {}).get("problems", {}).items():
                 if p.get("error") or p.get("status") in ("timeout", "crashed", "not run"):
                     attention.append(f"    {student}: {grade_id} {p.get('status')}"
@@ -310,7 +314,7 @@ def run_integrity(coursedir, assignment: str, submitted: dict | None = None) -> 
         if submitted is not None and student not in submitted:
             continue
         try:
-            nb = nbformat.read(str(path), as_version=4)
+            nb = integrity.read_notebook(path)  # no links, no FIFOs
         except Exception:
             continue
         if nb.metadata.get("rnn_grading", {}).get("rejected"):

@@ -21,6 +21,7 @@ or `--nworkers` to use more cores).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -29,6 +30,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from autograder.grading import safecopy
 
 
 @dataclass
@@ -56,8 +59,12 @@ class Outcome:
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Notebooks and data files under `folder`: no links, FIFOs or devices (safecopy);
+    each refusal is logged."""
+    files, refused = safecopy.read_tree(folder)
+    for item in refused:
+        logging.getLogger("autograder.cluster").warning("Refused %s in %s", item, folder)
+    return files
 
 
 def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
