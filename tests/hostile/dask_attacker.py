@@ -9,7 +9,8 @@ fake that hands out full marks, read the gradebook URL) needs nothing more, so h
 only reads what the worker knows and leaves the grading function alone (with
 `--on-scheduler`, it runs code on the scheduler instead). With `--worker` it also talks to
 that worker's own port directly. Prints one JSON object: attempt -> "RAN: ..." or
-"refused: ...".
+"refused: ...". The direct attempts accept any server certificate, so that what refuses
+them is the server's check of the client.
 """
 
 from __future__ import annotations
@@ -53,16 +54,29 @@ def attack_scheduler(address: str, folder: str | None, scheduler_only: bool) -> 
         return f"refused: {type(error).__name__}: {error}"[:300]
 
 
-def attack_worker(address: str, folder: str | None) -> str:
+def ask_identity(address: str, folder: str | None) -> str:
+    """Talk to a server's port directly, trusting any server certificate and offering the
+    stranger's own (if any): only the server's check of the client can refuse."""
+    import ssl
+
     from distributed.comm import connect
 
-    sec = security(folder)
-    args = sec.get_connection_args("client") if sec else {}
+    args = {}
+    if address.startswith("tls://"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        if folder:
+            ctx.load_cert_chain(f"{folder}/client.pem", f"{folder}/client-key.pem")
+        args["ssl_context"] = ctx
 
     async def go():
         comm = await connect(address, timeout=3, **args)
-        await comm.close()
-        return "RAN: connected to the worker's own port"
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            answer = await comm.read()
+        finally:
+            await comm.close()
+        return f"RAN: identity {answer.get('type')} {answer.get('id')}"
 
     try:
         return asyncio.run(go())
@@ -77,9 +91,12 @@ def main() -> None:
     parser.add_argument("--worker")
     parser.add_argument("--on-scheduler", action="store_true")
     args = parser.parse_args()
-    out = {"scheduler": attack_scheduler(args.scheduler, args.certs, args.on_scheduler)}
+    out = {"attacker uid": os.getuid(),
+           "scheduler identity": ask_identity(args.scheduler, args.certs)}
+    if args.certs or not args.scheduler.startswith("tls://"):  # (a Client needs a cert)
+        out["scheduler"] = attack_scheduler(args.scheduler, args.certs, args.on_scheduler)
     if args.worker:
-        out["worker"] = attack_worker(args.worker, args.certs)
+        out["worker identity"] = ask_identity(args.worker, args.certs)
     print(json.dumps(out))
 
 
