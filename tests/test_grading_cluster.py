@@ -228,6 +228,19 @@ def test_tasks_carry_no_secret(tmp_path):
         assert PASSWORD.encode() not in sent
 
 
+def test_worker_grades_only_into_its_own_gradebook(monkeypatch):
+    """A worker takes the URL (and password) from its own environment, and refuses a task
+    for another database or when it has none."""
+    mine = f"postgresql+psycopg2://grader:{PASSWORD}@db.example/rnn_course"
+    monkeypatch.setenv("RNN_COURSE_DB_URL", mine)
+    assert cluster._worker_gradebook(cluster.public_url(mine)) == mine
+    with pytest.raises(RuntimeError, match="is not the instructor's"):
+        cluster._worker_gradebook("postgresql+psycopg2://grader@db.example/other_course")
+    monkeypatch.delenv("RNN_COURSE_DB_URL")
+    with pytest.raises(RuntimeError, match="no shared gradebook"):
+        cluster._worker_gradebook(cluster.public_url(mine))
+
+
 def _stranger_certs() -> Path:
     """A CA and client certificate of the stranger's own, readable by `nobody`."""
     folder = Path(tempfile.mkdtemp(prefix="rnn-stranger-"))
@@ -266,16 +279,19 @@ def test_strangers_cannot_reach_the_cluster(tls_cluster, course_certs, tmp_path)
 
     with Client(tls_cluster.address, security=certs.security(course_certs),
                 timeout=30) as client:
-        worker = sorted(client.scheduler_info()["workers"])[0]
+        worker, info = sorted(client.scheduler_info()["workers"].items())[0]
+    nanny = info["nanny"]
     stranger = _stranger_certs()
     try:
         plain = tls_cluster.address.replace("tls://", "tcp://")
         attacks = {
-            "no certificate": _attack(tls_cluster.address, "--worker", worker),
+            "no certificate": _attack(tls_cluster.address, "--worker", worker, "--nanny",
+                                      nanny),
             "plain tcp to the TLS port": _attack(plain, "--worker",
                                                  worker.replace("tls://", "tcp://")),
             "certificate of another CA": _attack(tls_cluster.address, "--worker", worker,
-                                                 "--certs", str(stranger / "certs")),
+                                                 "--nanny", nanny, "--certs",
+                                                 str(stranger / "certs")),
             # Staff: the key is the instructor's (root, 0600); this is the trust boundary.
             "course certificate": _attack(tls_cluster.address, "--certs",
                                           str(course_certs), as_nobody=False),
@@ -299,6 +315,7 @@ def test_strangers_cannot_reach_the_cluster(tls_cluster, course_certs, tmp_path)
     for name in ("no certificate", "plain tcp to the TLS port", "certificate of another CA"):
         for attempt, outcome in results[name].items():
             assert attempt == "attacker uid" or outcome.startswith("refused: "), (name, attempt)
+    assert "nanny identity" in results["certificate of another CA"]
     staff = results["course certificate"]
     assert staff["scheduler identity"].startswith("RAN: identity Scheduler"), staff
     assert staff["scheduler"].startswith("RAN: "), staff

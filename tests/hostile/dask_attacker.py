@@ -1,16 +1,17 @@
 """A stranger on the network (or an unprivileged local user) against the grading cluster.
 
-    python dask_attacker.py SCHEDULER [--certs DIR] [--worker ADDRESS] [--on-scheduler]
+    python dask_attacker.py SCHEDULER [--certs DIR] [--worker ADDRESS] [--nanny ADDRESS]
+                            [--on-scheduler]
 
 Has no course files. Connects to SCHEDULER (with the client certificate in DIR if given,
 e.g. one from its own CA) and, if that works, runs its own code on every worker with
 `Client.run`: what the issue's red team did there (replace `cluster.grade_task` with a
 fake that hands out full marks, read the gradebook URL) needs nothing more, so here it
 only reads what the worker knows and leaves the grading function alone (with
-`--on-scheduler`, it runs code on the scheduler instead). With `--worker` it also talks to
-that worker's own port directly. Prints one JSON object: attempt -> "RAN: ..." or
-"refused: ...". The direct attempts accept any server certificate, so that what refuses
-them is the server's check of the client.
+`--on-scheduler`, it runs code on the scheduler instead). With `--worker` and `--nanny`
+it also talks to that worker's and nanny's own ports directly. Prints one JSON object:
+attempt -> "RAN: ..." or "refused: ...". The direct attempts accept any server
+certificate, so that what refuses them is the server's check of the client.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def main() -> None:
     parser.add_argument("scheduler")
     parser.add_argument("--certs")
     parser.add_argument("--worker")
+    parser.add_argument("--nanny")
     parser.add_argument("--on-scheduler", action="store_true")
     args = parser.parse_args()
     out = {"attacker uid": os.getuid(),
@@ -97,6 +99,8 @@ def main() -> None:
         out["scheduler"] = attack_scheduler(args.scheduler, args.certs, args.on_scheduler)
     if args.worker:
         out["worker identity"] = ask_identity(args.worker, args.certs)
+    if args.nanny:
+        out["nanny identity"] = ask_identity(args.nanny, args.certs)
     print(json.dumps(out))
 
 
