@@ -24,8 +24,8 @@ only its own submission.
 
 Workers: on each machine, from a virtual environment with this repository's
 `requirements.txt` installed (as root for full isolation), with `RNN_COURSE_DB_URL` set,
-run `dask worker tls://HOST:8786 --host WORKER_IP --nthreads 1 --no-dashboard` with the
-worker's certificate (README, "Grading on several machines").
+run `python -m autograder worker tls://HOST:8786 --host WORKER_IP --certs DIR --nthreads 1`
+(cluster_cli.py; README, "Grading on several machines").
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _worker_gradebook(wanted: str) -> str:
     """This worker's own gradebook URL (its environment), if it is the task's database."""
     url = os.environ.get(DB_ENV, "")
     if not url or url.startswith("sqlite"):
-        raise RuntimeError(f"this worker has no shared gradebook: start `dask worker` with "
+        raise RuntimeError(f"this worker has no shared gradebook: start it with "
                            f"{DB_ENV} set to the course's PostgreSQL URL (README, 'Grading "
                            "on several machines')")
     if _database(url) != _database(wanted):
@@ -131,8 +131,7 @@ def grade_task(task: Task) -> Outcome:
     from sqlalchemy.engine import make_url
 
     _require_tls()
-    db_url = _worker_gradebook(task.gradebook)
-    password = make_url(db_url).password
+    password = make_url(_worker_gradebook(task.gradebook)).password
     start = time.monotonic()
     course = Path(tempfile.mkdtemp(prefix="rnn-cluster-"))
     try:
@@ -142,7 +141,6 @@ def grade_task(task: Task) -> Outcome:
         _write_tree(submitted, task.submission)
         bindir = str(Path(sys.executable).parent)
         env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
-        env[DB_ENV] = db_url
         cmd = [str(Path(bindir) / "nbgrader"), "autograde", task.assignment, "--force",
                "--student", task.student, "--log-level=WARN", *task.options]
         try:

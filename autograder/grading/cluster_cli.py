@@ -55,6 +55,8 @@ def dask_command(args, extra: list[str]) -> list[str]:
 
     certs.security(args.certs, args.command)  # refuses missing files and readable keys
     ca, cert, key = (str(p.resolve()) for p in certs.paths(Path(args.certs), args.command))
+    if args.host and "://" in args.host:
+        raise ValueError(f"--host {args.host}: give the address alone (tls:// is implied)")
     dask = str(Path(sys.executable).parent / "dask")
     tls = ["--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key]
     # The HTTP server still listens without --dashboard: keep it on loopback, serving nothing.
