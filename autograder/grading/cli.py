@@ -4,7 +4,8 @@ nbgrader_config.py is): it runs nbgrader's own autograde with the course's secur
 preprocessors, so the gradebook is the same one `nbgrader autograde` fills.
 
     python -m autograder grade forward_pass [--student ID] [--workers N]
-    python -m autograder grade forward_pass --scheduler tcp://HOST:8786   (Dask cluster)
+    python -m autograder grade forward_pass --scheduler tls://HOST:8786 --certs DIR  (Dask)
+    python -m autograder certs|scheduler|worker ...   (the cluster: cluster_cli.py)
     python -m autograder feedback forward_pass [--check]
     python -m autograder integrity forward_pass
 """
@@ -182,7 +183,8 @@ def grade_distributed(args, coursedir, submitted: dict, total: int) -> int:
 
     try:
         results = cluster.grade_on_cluster(coursedir, args.assignment, sorted(submitted),
-                                           args.scheduler, options, on_done=done)
+                                           args.scheduler, args.certs, options,
+                                           on_done=done)
     except (ValueError, OSError) as error:
         bar.close()
         print(f"cannot grade on {args.scheduler}: {error}", file=sys.stderr)
@@ -384,7 +386,9 @@ def feedback(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder",
-                                     description="Secure grading for the RNN course")
+                                     description="Secure grading for the RNN course",
+                                     epilog="The Dask cluster: python -m autograder "
+                                     "certs|scheduler|worker --help")
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="autograde an assignment in parallel")
     g.add_argument("assignment")
@@ -392,9 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=None, help="parallel sandboxes")
     g.add_argument("--no-force", dest="force", action="store_false",
                    help="skip submissions that are already graded")
-    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
-                   help="grade on this Dask cluster (one task per submission; needs the "
-                   "shared PostgreSQL gradebook, RNN_COURSE_DB_URL)")
+    g.add_argument("--scheduler", default=None, metavar="tls://HOST:8786",
+                   help="grade on this Dask cluster (one task per submission; TLS only; "
+                   "needs the shared PostgreSQL gradebook, RNN_COURSE_DB_URL)")
+    g.add_argument("--certs", default=os.environ.get("RNN_COURSE_CERTS"), metavar="DIR",
+                   help="folder with ca.pem, client.pem and client-key.pem for --scheduler "
+                   "(default: $RNN_COURSE_CERTS; made by `python -m autograder certs`)")
     g.add_argument("--problem-timeout", dest="problem_timeout", type=float)
     g.add_argument("--cell-timeout", dest="cell_timeout", type=float)
     g.add_argument("--submission-timeout", dest="submission_timeout", type=float)
