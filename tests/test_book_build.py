@@ -203,6 +203,9 @@ def test_assignment_role_links_released_files_and_tolerates_missing_ones(tmp_pat
         "extensions = ['myst_parser', 'assignment_links']\n"
         "exclude_patterns = ['exercises']\n"
     )
+    (src / "course.toml").write_text(
+        '[[chapter]]\nname = "01_a"\nassignment = "present"\nfunctions = ["f"]\n'
+        '[[chapter]]\nname = "02_b"\nassignment = "later"\nfunctions = ["g"]\n')
     (src / "index.md").write_text("# T\n\n{assignment}`present` and {assignment}`later`\n")
     out = tmp_path / "html"
 
