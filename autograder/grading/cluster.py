@@ -30,6 +30,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.grading import ids
+
 
 @dataclass
 class Task:
@@ -74,6 +76,8 @@ def grade_task(task: Task) -> Outcome:
     course folder, against the shared gradebook."""
     import time
 
+    if not ids.is_safe(task.student) or not ids.is_safe(task.assignment):
+        raise ValueError(ids.refusal(f"{task.student}/{task.assignment}"))
     start = time.monotonic()
     course = Path(tempfile.mkdtemp(prefix="rnn-cluster-"))
     try:
@@ -108,6 +112,8 @@ def make_tasks(coursedir, assignment: str, students: list[str], options: list[st
     release = {p.name: p.read_bytes() for p in sorted(release_dir.glob("*.ipynb"))}
     tasks = []
     for student in students:
+        if not ids.is_safe(student):
+            raise ValueError(ids.refusal(student))
         folder = root / coursedir.submitted_directory / student / assignment
         tasks.append(Task(assignment, student, coursedir.db_url, config, release,
                           _read_tree(folder), list(options), timeout))

@@ -47,11 +47,14 @@ def slug(name: str) -> str:
 
 def display_name(name: str) -> tuple[str, str]:
     """(first_name, last_name) for the gradebook from an LMS name: split at the last space,
-    control characters replaced, each cut to the column's size."""
+    control characters replaced, a leading `= + - @` quoted, each cut to the column's
+    size."""
     clean = "".join(ch if ch.isprintable() else "\ufffd" for ch in name).strip()
     first, _, last = clean.rpartition(" ")
     if not first:
         first, last = last, ""
+    # `nbgrader export` writes names into a CSV file: no spreadsheet formula either.
+    first, last = ("'" + n if n[:1] in ("=", "+", "-", "@") else n for n in (first, last))
     return first[:_NAME_FIELD], last[:_NAME_FIELD]
 
 
