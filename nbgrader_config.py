@@ -16,6 +16,7 @@ import nbgrader
 
 import autograder.grading
 import autograder.grading.collect
+import autograder.grading.formgrader_pages
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -105,6 +106,9 @@ c.ExchangeFactory.collect = "autograder.grading.collect.SafeExchangeCollect"
 # `nbgrader autograde` and `generate_feedback` refuse (an error naming it; the rest of the
 # class is graded) a folder under _grading/submitted/ whose name is not a safe id.
 autograder.grading.collect.refuse_unsafe_submissions()
+# The formgrader's list pages escape every value (nbgrader's own pages write URL parts raw
+# into a script; autograder/grading/formgrader_pages.py).
+autograder.grading.formgrader_pages.escape_formgrader_pages()
 # `nbgrader export` writes the class's grades here, not into the repository root.
 c.CsvExportPlugin.to = str(GRADING / "grades.csv")
 # Feedback readable offline: MathJax is inlined from sphinx-mathjax-offline (no CDN), long
