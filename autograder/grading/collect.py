@@ -77,12 +77,18 @@ def parse_entry(parts: list[str], notebooks: list[str]) -> tuple[str, str, int] 
     return None
 
 
+# Archives an extractor unpacks into a folder named after them (nbgrader's and the
+# course's extractors), besides the extractor's own `zip_ext`.
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip", ".gz")
+
+
 def _archive_stem(filename: str, zip_ext: list[str]) -> str | None:
-    stem, ext = os.path.splitext(filename)
-    if ext not in zip_ext:
-        return None
-    inner, ext2 = os.path.splitext(stem)
-    return inner if ext2 == ".tar" else stem
+    """The folder an archive in archive/ is extracted into, or None for other files."""
+    lower = filename.lower()
+    for suffix in (*ARCHIVE_SUFFIXES, *zip_ext):
+        if lower.endswith(suffix):
+            return filename[: -len(suffix)]
+    return None
 
 
 def _archive_time(archive: Path, member: str) -> float | None:
