@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from autograder.grading import feedback as feedback_pages
-from autograder.grading import integrity, preprocessors, sandbox
+from autograder.grading import ids, integrity, preprocessors, sandbox
 
 
 class ProgressBar:
@@ -106,6 +106,9 @@ def _submitted(coursedir, assignment: str, student: str) -> dict[str, list[Path]
     out: dict[str, list[Path]] = {}
     for path in sorted(root.glob(f"{student}/{assignment}/*.ipynb")):
         out.setdefault(path.parent.parent.name, []).append(path)
+    for name in [name for name in out if not ids.is_safe(name)]:
+        print(f"ERROR: {ids.refusal(str(root / name / assignment))}", file=sys.stderr)
+        del out[name]
     return out
 
 

@@ -40,7 +40,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grading import safecopy
+from autograder.grading import ids, safecopy
 
 
 @dataclass
@@ -137,6 +137,8 @@ def grade_task(task: Task) -> Outcome:
 
     from sqlalchemy.engine import make_url
 
+    if not ids.is_safe(task.student) or not ids.is_safe(task.assignment):
+        raise ValueError(ids.refusal(f"{task.student}/{task.assignment}"))
     _require_tls()
     password = make_url(_worker_gradebook(task.gradebook)).password
     start = time.monotonic()
@@ -174,6 +176,8 @@ def make_tasks(coursedir, assignment: str, students: list[str], options: list[st
     release = {p.name: p.read_bytes() for p in sorted(release_dir.glob("*.ipynb"))}
     tasks = []
     for student in students:
+        if not ids.is_safe(student):
+            raise ValueError(ids.refusal(student))
         folder = root / coursedir.submitted_directory / student / assignment
         tasks.append(Task(assignment, student, public_url(coursedir.db_url), config, release,
                           _read_tree(folder), list(options), timeout))
