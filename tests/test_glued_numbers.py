@@ -1,0 +1,209 @@
+"""Numbers in the chapters' prose come from the code (DESIGN.md: "Every number the prose
+quotes from a computation is glued").
+
+The test parses each chapter's MyST source with MyST's own Markdown parser and reads only
+its prose: not math ($...$, $$...$$, {math} roles and directives), not code cells or code
+spans, not glue roles (they are the computed numbers), not labels, references, link
+targets, figure names, HTML, nor years. Every other number must be either glued or one of
+the chapter's constants below, each listed with the phrase it appears in and why it is not
+a computed result (a size, a hyperparameter, a fact about the world, a count of words).
+A result typed into the prose, say "perplexity around 6", matches no allowed phrase and
+fails the test with its chapter, line and context.
+
+No book build is needed: this reads the .md sources only (fast tier).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from markdown_it.token import Token
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
+from myst_parser.mdit_to_docutils.base import DocutilsRenderer
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "book").glob("0[1-8]_*.md"))
+
+# A number: an integer or decimal, optionally with thousands separators, a sign, an
+# exponent or a percent sign; never part of a word or identifier (CS224d, n_a, 10k, W2).
+NUMBER = re.compile(r"(?<![\w.\-−])[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?%?(?![\w])")
+# A year (a citation or a date), not a computed result.
+YEAR = re.compile(r"^(19|20)\d\d$")
+# Roles and directives whose content is not prose with numbers.
+SKIP_ROLES = {"math", "ref", "numref", "doc", "eq", "term", "download", "assignment", "abbr",
+              "sub", "sup", "cite", "py:func", "func", "class", "mod", "attr"}
+CODE_DIRECTIVES = {"code-cell", "code", "code-block", "math", "raw", "glue", "glue:figure",
+                   "glue:math", "literalinclude", "image", "figure"}
+
+# Constants per chapter: (the phrase the number stands in, why it is not computed).
+# A phrase allows every number inside it, and only there.
+ALLOWED: dict[str, list[tuple[str, str]]] = {
+    "01_why_sequences": [],
+    "02_notation": [],
+    "03_forward_pass": [],
+    "04_bptt": [],
+    "05_vanishing_gradients": [],
+    "06_gru_lstm": [],
+    "07_architectures": [],
+    "08_char_lm_project": [],
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    chapter: str
+    line: int
+    number: str
+    context: str
+
+    def __str__(self) -> str:
+        return f"{self.chapter}.md:{self.line}: {self.number!r} in \u201c{self.context}\u201d"
+
+
+def _parser():
+    config = MdParserConfig(enable_extensions={"dollarmath", "amsmath", "colon_fence",
+                                               "deflist", "substitution"})
+    return create_md_parser(config, DocutilsRenderer)
+
+
+def _directive_body(content: str) -> str:
+    """A directive's content without its options (`:key: value` lines or a --- block)."""
+    lines = content.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+        return "\n".join(lines[end + 1:])
+    while lines and re.match(r"^:[\w-]+:", lines[0]):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def prose_runs(source: str, first_line: int = 0) -> list[tuple[int, str]]:
+    """The prose of a MyST source as (line number, text) runs, math and code removed."""
+    md = _parser()
+    tokens = md.parse(source, {})
+    runs: list[tuple[int, str]] = []
+    for token in tokens:
+        line = first_line + (token.map[0] + 1 if token.map else 0)
+        if token.type in ("fence", "colon_fence"):
+            name = token.info.strip()
+            match = re.match(r"^\{([\w:-]+)\}\s*(.*)$", name)
+            if not match:
+                continue                                 # a plain code block
+            directive, argument = match.groups()
+            if directive in CODE_DIRECTIVES:
+                continue
+            if argument:
+                runs.append((line, argument))           # an admonition's title is prose
+            runs += prose_runs(_directive_body(token.content), line)
+        elif token.type == "inline":
+            runs += _inline_runs(token, line)
+    return runs
+
+
+def _inline_runs(token: Token, line: int) -> list[tuple[int, str]]:
+    runs, text, in_autolink = [], [], False
+    for child in token.children or []:
+        if child.type == "link_open" and child.markup in ("autolink", "linkify"):
+            in_autolink = True
+        elif child.type == "link_close":
+            in_autolink = False
+        elif child.type == "text" and not in_autolink:
+            text.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            text.append("\n")
+        elif child.type == "myst_role":
+            name = child.meta.get("name", "")
+            if name.startswith("glue") or name in SKIP_ROLES:
+                text.append(" \u2022 ")                  # a placeholder: a glued value
+            else:
+                text.append(child.content)
+        else:                                            # code spans, math, html, targets
+            text.append(" \u2022 ")
+    joined = "".join(text)
+    for offset, part in enumerate(joined.split("\n")):
+        runs.append((line + offset, part))
+    return runs
+
+
+def typed_numbers(chapter: str, source: str,
+                  allowed: list[tuple[str, str]] | None = None) -> list[Finding]:
+    """Numbers in the prose that are neither glued nor in an allowed phrase."""
+    phrases = [phrase for phrase, _why in (ALLOWED.get(chapter, []) if allowed is None
+                                           else allowed)]
+    findings = []
+    for line, text in prose_runs(source):
+        masked = text
+        for phrase in phrases:
+            masked = masked.replace(phrase, " " * len(phrase))
+        for match in NUMBER.finditer(masked):
+            number = match.group().rstrip(",")
+            if YEAR.match(number):
+                continue
+            start, end = max(0, match.start() - 40), match.end() + 40
+            findings.append(Finding(chapter, line, number, text[start:end].strip()))
+    return findings
+
+
+def glue_keys(source: str) -> tuple[set[str], set[str]]:
+    """(keys glued in code cells, keys the prose pastes) of one chapter."""
+    glued = set(re.findall(r"""\bglue\(\s*["']([\w.-]+)["']""", source))
+    pasted = {key.split(":")[0] for key in
+              re.findall(r"\{glue(?::\w+)?\}`([^`]+)`", source)}
+    return glued, pasted
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_number_in_the_prose_is_glued_or_a_listed_constant(path):
+    findings = typed_numbers(path.stem, path.read_text(encoding="utf-8"))
+    assert not findings, (
+        f"{len(findings)} number(s) in the prose of {path.name} are neither glued nor "
+        "listed as constants in tests/test_glued_numbers.py:ALLOWED. Glue the value from "
+        "the cell that computes it (myst_nb.glue + {glue:text}`key:.2f`), or list the "
+        "phrase with the reason it is a constant:\n  "
+        + "\n  ".join(str(f) for f in findings))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_pasted_key_is_glued_on_the_same_page(path):
+    glued, pasted = glue_keys(path.read_text(encoding="utf-8"))
+    assert pasted <= glued, f"{path.name} pastes keys no cell of it glues: {pasted - glued}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_allowed_phrase_occurs(path):
+    """An allow-list entry that no longer matches anything would hide nothing, but it
+    would let a later typed number slip in unnoticed: keep the list exact."""
+    text = " ".join(t for _line, t in prose_runs(path.read_text(encoding="utf-8")))
+    stale = [phrase for phrase, _why in ALLOWED[path.stem] if phrase not in text]
+    assert not stale, f"{path.name}: allowed phrases not in the prose any more: {stale}"
+
+
+def test_a_typed_result_fails():
+    """The scan catches a computed number typed into the prose, wherever it is glued
+    today: replacing a glue role by the value it displays is a finding."""
+    source = (ROOT / "book" / "08_char_lm_project.md").read_text(encoding="utf-8")
+    role = re.search(r"\{glue:text\}`[^`]+`", source)
+    assert role, "chapter 8 glues no number"
+    typed = source[:role.start()] + "6.12" + source[role.end():]
+    assert typed_numbers("08_char_lm_project", source) == []
+    findings = typed_numbers("08_char_lm_project", typed)
+    assert [f.number for f in findings] == ["6.12"]
+
+
+def test_the_scan_skips_math_code_roles_and_links():
+    source = "\n".join([
+        "A size of $n_a = 64$ and $$T = 25$$ in math, `x[:, 3]` in code,",
+        "{math}`2^{29}`, {ref}`ch-3`, a [link](https://example.org/a/12) and",
+        "<https://example.org/7>, a year (Elman, 1990), {glue:text}`loss:.2f` nats,",
+        "CS224d, n_a and 1e-5x are words. But 42 is typed.",
+        "```{code-cell} ipython3\nprint(99)\n```",
+        ":::{note} Note 17\nA typed 0.25 in a note.\n:::",
+    ])
+    assert sorted(f.number for f in typed_numbers("x", source, allowed=[])) == \
+        ["0.25", "17", "42"]
+    assert typed_numbers("x", source, allowed=[("But 42 is", "test"), ("Note 17", "t"),
+                                               ("typed 0.25", "t")]) == []
