@@ -174,7 +174,7 @@ def char_lm_train_step(
     Neither clips by default. A threshold only acts relative to the gradients' size: the
     loss is a *mean* over the window's m T characters, so its gradient is m T times
     smaller than min-char-rnn's summed-loss gradient and that model's entry clip of 5
-    would never act here; on chapter 8's model max_norm=1.0 or clip_value of about 0.05
+    would never act here; on chapter 8's model max_norm=1.0 or a clip_value of about 0.1
     act on the unusually large steps.
     optimizer: "adagrad", "adam" or "sgd"; state: that optimizer's state (None at first).
     Returns (new parameters, new optimizer state, loss before the update, last state a).
