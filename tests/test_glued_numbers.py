@@ -89,7 +89,7 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("at radius 1 keeps the norm at 1", "the IRNN's property at initialisation"),
         ("input weight 1", "Lee's example: setup"),
         ("for 1000 steps", "Lee's example: setup"),
-        ("almost 0 (", "words for a value the table prints in the text's math"),
+        ("almost 0 (", "\"almost 0\" in words; the value itself is glued"),
         ("0.999 to 1.001", "the inputs of the comparison"),
         ("one side of 1 (", "the threshold"),
         ("for 30 steps and ask its last state to be 0.5.", "the toy problem's setup"),
