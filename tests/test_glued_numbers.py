@@ -143,10 +143,11 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("400 times smaller", "m T = 16 x 25 characters per window (hyperparameters)"),
         ("gradient at 5;", "min-char-rnn's clipping value"),
         ("global norm at 1,", "the clipping threshold (a hyperparameter)"),
-        ("for 200 steps", "a hyperparameter"),
+        ("for 100 steps", "a hyperparameter"),
         ("1.5, once without clipping and once clipped by norm at 1.", "hyperparameters"),
         ("(seeds 0 to 4)", "the seeds"),
-        ("last 50 of the 200 steps", "the averaging window and run length"),
+        ("last 50 of the 100 steps", "the averaging window and run length"),
+        ("of the 100 steps,", "the run length"),
         ("towards 1,", "the lowest possible perplexity"),
         ("with 48 hidden units, trained for 500 steps", "the demo's settings"),
         ("shows 100 characters", "the demo's settings"),
@@ -322,3 +323,34 @@ def test_the_scan_skips_math_code_roles_and_links():
         ["0.25", "17", "42"]
     assert typed_numbers("x", source, allowed=[("But 42 is", "test"), ("Note 17", "t"),
                                                ("typed 0.25", "t")]) == []
+
+
+def test_demos_glue_speaks_myst_nbs_protocol(monkeypatch):
+    """The chapters glue through demos.glue (no Sphinx import in the kernel): its output
+    is one that myst-nb's own reader turns into the value the {glue:text} role formats."""
+    import IPython
+    import IPython.display
+    import nbformat
+    import numpy as np
+    from myst_nb.core.variables import format_plain_text
+    from myst_nb.ext.glue import extract_glue_data_cell
+
+    monkeypatch.syspath_prepend(str(ROOT / "book"))
+    from demos import glue as glue_module
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda data, raw, metadata: shown.append((data, metadata)))
+    glue_module.glue("ratio", np.float64(6.2871))
+    glue_module.glue("count", np.int64(66110))
+    glue_module.glue("words", "all five")
+    outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)
+               for data, metadata in shown]
+    cell = nbformat.v4.new_code_cell(outputs=outputs)
+    pasted = {key: output["data"]["text/plain"] for key, output in extract_glue_data_cell(cell)}
+    assert format_plain_text(pasted["ratio"], ".1f") == "6.3"
+    assert format_plain_text(pasted["count"], ",d") == "66,110"
+    assert format_plain_text(pasted["words"], "") == "all five"
+    with pytest.raises(TypeError):
+        glue_module.glue("array", np.ones(2))

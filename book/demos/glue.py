@@ -1,19 +1,20 @@
 """Numbers for the prose: `glue(name, value)` in the cell that computes a value, and
 {glue:text}`name:.2f` in the chapter's text, so that no computed number is ever typed.
 
-At build time this is myst-nb's `glue` (the value is stored, not shown). Where myst-nb is
-not installed (a chapter run in the JupyterLite site, in Pyodide) it does nothing: the
-cell's printed output already shows the value there.
+This speaks myst-nb's glue protocol (the output a `myst_nb.glue(name, value,
+display=False)` call writes: the value's text under a hidden mime type, and its name in
+the output's metadata) without importing myst-nb, whose glue module pulls in Sphinx
+and costs a second or two of every chapter's run. Outside a Jupyter kernel, and in the
+JupyterLite site (Pyodide), it does nothing: the cell's printed output shows the value.
 """
 
 from __future__ import annotations
 
 import numbers
+import sys
 
-try:
-    from myst_nb import glue as _myst_glue
-except ImportError:  # pragma: no cover - Pyodide
-    _myst_glue = None
+# myst_nb.ext.glue.GLUE_PREFIX: a mime type no front end renders.
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def glue(name: str, value) -> None:
@@ -29,5 +30,14 @@ def glue(name: str, value) -> None:
         value = int(value)
     elif isinstance(value, numbers.Real):
         value = float(value)
-    if _myst_glue is not None:
-        _myst_glue(name, value, display=False)
+    if sys.platform == "emscripten":  # the live site: nothing to paste into
+        return
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - plain Python without IPython
+        return
+    if get_ipython() is None:
+        return
+    display({GLUE_PREFIX + "text/plain": repr(value)}, raw=True,
+            metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}})
