@@ -278,7 +278,7 @@ def test_every_number_in_the_prose_is_glued_or_a_listed_constant(path):
     assert not findings, (
         f"{len(findings)} number(s) in the prose of {path.name} are neither glued nor "
         "listed as constants in tests/test_glued_numbers.py:ALLOWED. Glue the value from "
-        "the cell that computes it (myst_nb.glue + {glue:text}`key:.2f`), or list the "
+        "the cell that computes it (demos.glue.glue + {glue:text}`key:.2f`), or list the "
         "phrase with the reason it is a constant:\n  "
         + "\n  ".join(str(f) for f in findings))
 
