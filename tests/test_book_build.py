@@ -153,8 +153,8 @@ def demos_by_section(chapter: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_demos_sit_beside_their_ideas(chapter):
     """Every demo of the catalog is shown in the section that teaches what it shows, as a
-    'Demo:' subsection inside <!-- demo --> ... <!-- /demo --> (the char-LM corpus of
-    chapter 8 leaves those blocks out); no chapter gathers its demos at the end."""
+    'Demo:' subsection inside <!-- demo --> ... <!-- /demo --> (chapter 8's frozen corpus
+    was extracted without those blocks); no chapter gathers its demos at the end."""
     from demos.catalog import DEMOS
 
     text = (BOOK / f"{chapter}.md").read_text(encoding="utf-8")

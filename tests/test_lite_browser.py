@@ -326,7 +326,7 @@ ALL_CELLS_RAN = """stderr => {
 def test_chapter_runs_live_to_the_end(site, chapter):
     """Every cell of the chapter runs in the lite kernel (Pyodide's numpy 2.0 and
     matplotlib 3.8, 32-bit integers) with no Python error, and figures appear. Chapter 1
-    is the test above; chapter 8 reads the other chapters' text from the site's files."""
+    is the test above; chapter 8 reads its frozen corpus (data/) from the site's files."""
     started = time.perf_counter()
     page = open_notebook(site, f"chapters/{chapter}.ipynb")
     run_cell(page, 0)

@@ -115,6 +115,9 @@ def test_every_chapter_and_assignment_has_a_live_notebook(built_book):
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     chapters = [c["file"] for part in toc["parts"] for c in part["chapters"]
                 if re.match(r"book/\d\d_", c["file"])]
+    # Chapter 8 reads its frozen corpus from data/ beside it, byte for byte the book's.
+    corpus = lite / "files" / "chapters" / "data" / "course_prose.txt"
+    assert corpus.read_bytes() == (ROOT / "book" / "data" / "course_prose.txt").read_bytes()
     for doc in chapters:
         name = Path(doc).name
         assert (lite / "files" / "chapters" / f"{name}.ipynb").is_file(), name

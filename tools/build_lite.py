@@ -323,8 +323,8 @@ def chapter_notebooks(dest: Path) -> list[Path]:
         target = dest / f"{src.stem}.ipynb"
         nbformat.write(nb, target)
         out.append(target)
-        # Chapter 8 reads the other chapters' text from its folder.
-        shutil.copyfile(src, dest / src.name)
+    # Chapter 8 trains on a frozen text file, read from data/ beside the chapters.
+    shutil.copytree(ROOT / "book" / "data", dest / "data", dirs_exist_ok=True)
     return out
 
 
@@ -346,6 +346,7 @@ def input_files(student: Path) -> list[Path]:
     files = [Path(__file__), PINS, PYODIDE_DIR / "pyodide-lock.json", ROOT / "course.toml"]
     files += list(course_sources().values())
     files += sorted((ROOT / "book").glob("*.md"))
+    files += sorted(p for p in (ROOT / "book" / "data").rglob("*") if p.is_file())
     files += sorted(p for p in (ROOT / "exercises").rglob("*") if p.is_file())
     if student.is_dir():
         files += sorted(p for p in student.rglob("*") if p.is_file()
