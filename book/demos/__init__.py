@@ -11,7 +11,10 @@ shows the live widget and, below it, precomputed frames of its main control that
 in the static HTML book.
 """
 
+from . import style
 from .static import frames_html, show
 from .widget import Demo
+
+style.use()  # the course's colour-blind-safe colours and line styles (style.py)
 
 __all__ = ["Demo", "frames_html", "show"]

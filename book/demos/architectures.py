@@ -163,9 +163,10 @@ def architecture_demo() -> Demo:
     ax.axis("off")
     edges = LineCollection([], colors="0.4", lw=1.2, zorder=1)
     ax.add_collection(edges)
-    styles = {"x": ("C2", "x"), "a": ("C0", "a"), "y": ("C3", "y")}
-    nodes = {k: ax.plot([], [], "s", ms=17, color=c, zorder=2)[0] for k, (c, _) in styles.items()}
-    ax.text(-0.7, 3.85, "inputs green, hidden states blue, outputs red; time runs left to right",
+    styles = {"x": ("C2", "o"), "a": ("C0", "s"), "y": ("C3", "D")}  # colour and shape
+    nodes = {k: ax.plot([], [], m, ms=15, color=c, zorder=2)[0] for k, (c, m) in styles.items()}
+    ax.text(-0.7, 3.85, "inputs: green circles, hidden states: blue squares, outputs: red "
+            "diamonds; time runs left to right",
             fontsize=8, va="top")  # static: text is the costliest thing to redraw
     fig.animate(edges, *nodes.values())
 
@@ -233,7 +234,7 @@ def bidirectional_demo() -> Demo:
         # 3.8, which the in-browser Pyodide ships, returns a Polygon with no set_x).
         marks.append(ax.add_patch(Rectangle((-0.5, 0), 1, 1, transform=ax.get_xaxis_transform(),
                                             fill=False, ec="k", lw=2)))
-    bars = ax_gap.bar([0, 1], [0, 0], color=["C0", "C1"])
+    bars = ax_gap.bar([0, 1], [0, 0], color=["C0", "C1"], hatch=["", "//"])
     ax_gap.set_xticks([0, 1], ["forward RNN", "backward RNN"], fontsize=8)
     ax_gap.set_ylim(0, 4)
     ax_gap.set_title("sentences' distance at word t", fontsize=8)

@@ -79,13 +79,15 @@ def step_through_demo() -> Demo:
         target = elman.ALPHABET.index(r["next"])
         for k, (bar, p) in enumerate(zip(bars, r["p"], strict=True)):
             bar.set_width(p)
-            bar.set_color("C3" if k == target else "C0")
+            bar.set_facecolor("C3" if k == target else "C0")
+            bar.set_hatch("////" if k == target else "")  # not by colour alone
+            bar.set_edgecolor("white" if k == target else "C0")  # the hatch's colour
 
     def describe(r: dict) -> str:
         best = elman.ALPHABET[int(np.argmax(r["p"]))]
         return (f"After reading <code>{html.escape(r['text'][: r['t']])}</code> the network "
                 f"puts {r['p'][elman.ALPHABET.index(r['next'])]:.2f} on the true next letter "
-                f"<b>{r['next']}</b> (red); its top guess is <b>{best}</b>. "
+                f"<b>{r['next']}</b> (red, hatched); its top guess is <b>{best}</b>. "
                 f"Error -log p = {r['error']:.2f} nats.")
 
     return Demo(title="Stepping through time", controls=controls, main="t",

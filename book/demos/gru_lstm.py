@@ -30,6 +30,7 @@ from autograder.reference import (
     rnn_forward,
 )
 
+from . import style
 from .canvas import BlitFigure
 from .widget import Demo
 
@@ -250,7 +251,7 @@ def long_dependency_demo() -> Demo:
     ax.set_ylim(1e-12, 1e2)
     ax.set_xlabel("input step t (a<T> is read at the last step)", fontsize=8)
     ax.set_ylabel("||d a<T> / d x<t>||", fontsize=8)
-    lines = {name: ax.plot([], [], color=f"C{i}", label=name)[0]
+    lines = {name: ax.plot([], [], color=f"C{i}", ls=style.LINESTYLES[i], label=name)[0]
              for i, name in enumerate(("RNN", "GRU", "LSTM"))}
     ax.legend(fontsize=8, loc="lower right")
     fig.fig.tight_layout()

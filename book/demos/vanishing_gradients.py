@@ -23,6 +23,7 @@ from autograder.reference import (
     rnn_forward,
 )
 
+from . import style
 from .canvas import BlitFigure
 from .widget import Demo
 
@@ -82,7 +83,8 @@ def gradient_decay_demo() -> Demo:
     ax.set_ylim(1e-12, 1e10)
     ax.set_xlabel("distance T - t (steps)", fontsize=8)
     ax.set_ylabel("||d a<T> / d a<t>||", fontsize=8)
-    lines = [ax.plot([], [], color=f"C{i}", label=cell)[0] for i, cell in enumerate(CELLS)]
+    lines = [ax.plot([], [], color=f"C{i}", ls=style.LINESTYLES[i], label=cell)[0]
+             for i, cell in enumerate(CELLS)]
     (guide,) = ax.plot([], [], "k:", lw=1, label="radius ** distance")
     ax.axhline(1, color="gray", lw=0.5)
     ax.legend(fontsize=7, loc="upper left")

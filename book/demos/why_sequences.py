@@ -54,7 +54,7 @@ def parameter_count_demo() -> Demo:
     ax.set_ylim(5e2, 3e8)
     ax.set_xlabel("sequence length T")
     ax.set_ylabel("parameters")
-    (dense_line,) = ax.plot([], [], color="C3", label="dense net over the whole sequence")
+    (dense_line,) = ax.plot([], [], "--", color="C3", label="dense net over the whole sequence")
     (rnn_line,) = ax.plot([], [], color="C0", label="RNN (one cell, shared over time)")
     (marks,) = ax.plot([], [], "ko", ms=5)
     ax.legend(loc="upper left", fontsize=8)
