@@ -85,7 +85,8 @@ def gradient_decay_demo() -> Demo:
     ax.set_ylabel("||d a<T> / d a<t>||", fontsize=8)
     lines = [ax.plot([], [], color=f"C{i}", ls=style.LINESTYLES[i], label=cell)[0]
              for i, cell in enumerate(CELLS)]
-    (guide,) = ax.plot([], [], "k:", lw=1, label="radius ** distance")
+    (guide,) = ax.plot([], [], color="k", ls=style.LINESTYLES[len(CELLS)], lw=1,
+                       label="radius ** distance")
     ax.axhline(1, color="gray", lw=0.5)
     ax.legend(fontsize=7, loc="upper left")
     fig.fig.tight_layout()
