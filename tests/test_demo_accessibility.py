@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import itertools
 
+import ipywidgets as widgets
 import matplotlib as mpl
 import numpy as np
-import ipywidgets as widgets
 import pytest
 from demos import style
 from demos.catalog import DEMOS
