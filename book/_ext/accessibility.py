@@ -12,7 +12,7 @@ theme and of myst-nb broke it on every page (68 elements in the 12 pages):
 - the "Show code cell source" toggles of hidden code cells (myst-nb):
   ``<summary aria-label="Toggle hidden content">`` around the visible words.
 
-The first two are overridden as theme templates (``templates/components/``, found
+The first two are overridden as theme components (``templates/``, found
 before the theme's own through ``templates_path``); the third by re-registering
 myst-nb's HTML visitor for hidden cells without the ``aria-label``, so that the summary
 is named by its visible text. ``tests/test_accessibility.py`` runs axe-core on every
