@@ -79,7 +79,7 @@ def test_axe_finds_a_violation(built_book, offline_page, axe_source):
     """The check above is not vacuous: axe, injected the same way, reports a button whose
     accessible name does not contain its visible label."""
     page = offline_page.page
-    page.goto((built_book / "intro.html").as_uri(), wait_until="load")
+    page.goto((built_book / "book" / "intro.html").as_uri(), wait_until="load")
     page.evaluate(
         """() => document.querySelector('main').insertAdjacentHTML('beforeend',
         '<button aria-label="Download">Print this page</button>')"""
