@@ -35,6 +35,9 @@ from autograder.grading.sandbox import Limits, Step, run_job  # noqa: E402
 pytestmark = pytest.mark.grading
 ASSIGNMENT = corpus.ASSIGNMENT
 CELL_CAP = 8      # seconds: --SecureExecute.cell_timeout for the batch
+# A course secret whose hidden rnn_cell_forward cases have n_y >= n_a, so that a_next
+# follows from the softmax table's scores by least squares (the issue's attack).
+SECRET = "channel-test-secret-2"
 LOOP = 30         # seconds the clock attack's cell runs for if nothing stops it
 
 # The call's spec (a local of `calling.call`, on the stack below the student's function)
@@ -57,28 +60,23 @@ def _recorded_softmax():
 
 def rnn_cell_forward(xt, a_prev, parameters):
     Wya, by = parameters["Wya"], parameters["by"]
-    for args, probs in _recorded_softmax():
-        z = args[0]
+    for entry in _recorded_softmax():
+        try:
+            (z,), probs = entry
+        except (TypeError, ValueError):
+            continue
         if getattr(z, "shape", None) == (Wya.shape[0], xt.shape[1]):
             a_next = np.linalg.lstsq(Wya, z - by, rcond=None)[0]
             return a_next, probs, (a_next, a_prev, xt, parameters)
     raise NotImplementedError("no recorded answer in the sandbox")
 """
 
-# "start <i>" (i: the step the worker is running, read from its frame) on every
+# "start <i>" (i: this cell's step, its place among the notebook's code cells) on every
 # descriptor, five times a second, for LOOP seconds.
 CLOCK_WRITER = """
-import os, sys, time
+import os, time
 
-def _step_index():
-    frame = sys._getframe()
-    while frame is not None:
-        if "index" in frame.f_locals and "step" in frame.f_locals:
-            return frame.f_locals["index"]
-        frame = frame.f_back
-    return 0
-
-_line = f"start {_step_index()}\\n".encode()
+_line = b"start STEP\\n"
 _end = time.monotonic() + LOOP
 while time.monotonic() < _end:
     for _fd in range(64):
@@ -119,10 +117,13 @@ def batch(tmp_path_factory):
     release = nbformat.read(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
     solution = nbformat.read(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
     sources = corpus.solution_sources(solution)
+    code = [c for c in release.cells if c.cell_type == "code"]
+    step = code.index(corpus._cell(release, corpus.LAST))
     submissions = {
         "honest": {},
         "table_reader": {"rnn_cell_forward": TABLE_READER},
-        "clock_writer": {corpus.LAST: sources[corpus.LAST] + "\n" + CLOCK_WRITER},
+        "clock_writer": {corpus.LAST: sources[corpus.LAST] + "\n"
+                         + CLOCK_WRITER.replace("STEP", str(step))},
     }
     for student, replace in submissions.items():
         submit(course, student, ASSIGNMENT, _notebook(release, sources, replace))
@@ -131,7 +132,7 @@ def batch(tmp_path_factory):
     proc = subprocess.run(
         [str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--force",
          f"--SecureExecute.cell_timeout={CELL_CAP}", "--SecureExecute.workers=3",
-         "--SecureExecute.course_secret=channel-test-secret"],
+         f"--SecureExecute.course_secret={SECRET}"],
         cwd=course, capture_output=True, text=True, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-6000:]
     return course
@@ -171,10 +172,73 @@ def test_a_step_is_stopped_at_its_cap_whatever_the_worker_writes():
     """The real sandbox, timed: the cell loops for 20 s writing `start 0` (its own step)
     on every descriptor; it is stopped at its 4 s cap (plus the worker's start)."""
     cap = 4.0
-    source = CLOCK_WRITER.replace(f"+ {LOOP}", "+ 20")
+    source = CLOCK_WRITER.replace(f"+ {LOOP}", "+ 20").replace("STEP", "0")
     began = time.monotonic()
     result = run_job([Step("code", source=source)], Limits(cell_timeout=cap))
     seconds = time.monotonic() - began
     print(f"\n{result.steps[0].status} after {seconds:.1f} s: {result.steps[0].error}")
     assert result.steps[0].status == "timeout"
     assert seconds < cap + 8
+
+
+# ------------------------------------------- the grader's answers, asked directly
+
+def _question(key: str, name: str, args) -> tuple[bytes, bytes]:
+    import io
+
+    from autograder.grading import protocol
+
+    arrays: dict = {}
+    tree = protocol.encode({"key": key, "name": name, "args": args}, arrays)
+    blob = io.BytesIO()
+    protocol.save_arrays(blob, arrays)
+    return json.dumps(tree).encode(), blob.getvalue()
+
+
+def test_the_grader_answers_only_a_recorded_call_of_the_running_case():
+    import numpy as np
+
+    from autograder.grading import oracle
+
+    z = np.arange(6.0).reshape(2, 3)
+    answers = oracle.Answers()
+    answers.add(3, "k0", {"softmax": [[(z,), z + 1.0]]})
+    reply = answers.reply(3, *_question("k0", "softmax", [z.copy()]))
+    assert reply.startswith(b"answer ")
+    refused = [
+        answers.reply(2, *_question("k0", "softmax", [z])),          # another step
+        answers.reply(None, *_question("k0", "softmax", [z])),       # between steps
+        answers.reply(3, *_question("k1", "softmax", [z])),          # another case
+        answers.reply(3, *_question("k0", "tanh", [z])),             # another helper
+        answers.reply(3, *_question("k0", "softmax", [z + 1e-6])),   # other arguments
+        answers.reply(3, *_question("k0", "softmax", [z[:1]])),      # other shape
+        answers.reply(3, *_question("k0", "softmax", "z")),          # not a list
+        answers.reply(3, b'{"nd": "a0"}', b"PK\x03\x04junk"),        # not plain data
+        answers.reply(3, b"[" * 100_000, b""),                       # too deep
+        answers.reply(3, b"\xff", b""),                              # not UTF-8
+    ]
+    assert refused == [b"none\n"] * len(refused)
+
+
+# The worker's module globals hold its channel to the grader.
+FIND_CHANNEL = """
+import gc, time
+worker = next(o for o in gc.get_objects() if isinstance(o, dict) and "CHANNEL" in o
+              and "run_calls" in o)
+"""
+
+
+def test_questions_beyond_the_caps_cost_only_their_step():
+    """A cell that announces a 2 GB question is stopped at once (nothing is read); the
+    next cell runs."""
+    if not sandbox.capabilities().namespaces:
+        pytest.skip("the full sandbox needs root and unshare")
+    ask = FIND_CHANNEL + ('worker["CHANNEL"].send(b"ask 100 2000000000\\n")\n'
+                          "time.sleep(30)\n")
+    began = time.monotonic()
+    result = run_job([Step("code", source=ask), Step("code", source="print('next')")],
+                     Limits(cell_timeout=20))
+    assert time.monotonic() - began < 15
+    first, second = result.steps
+    assert first.status == "crashed" and "beyond the grader's caps" in first.error
+    assert second.status == "ok" and second.stdout == "next\n"
