@@ -51,8 +51,9 @@ _THIS = os.path.abspath(__file__)
 
 def call(fn, args: tuple, kwargs: dict, spec: dict | None = None, answer=None) -> dict:
     spec = spec or {}
-    if answer is None:
-        answer = table_answer(spec.get("helpers") or {})
+    if answer is None:  # tables in this process (names alone: nothing recorded here)
+        tables = spec.get("helpers")
+        answer = table_answer(tables if isinstance(tables, dict) else {})
     fresh = [(copy.deepcopy(args), copy.deepcopy(kwargs)) for _ in spec.get("reseed") or []]
     report = _one_call(fn, args, kwargs, spec, answer)
     if spec.get("return_args"):
