@@ -226,14 +226,12 @@ class Check:
 
     def kind_problems(self, case: Case, output: object) -> list[str]:
         """What is wrong with the kind of `output`: its type, structure, shapes and dtypes
-        (never its values) as the "shapes and types" sub-check judges them, against the
-        reference's output on this case."""
+        (never its values), judged as the "shapes and types" sub-check judges them (a
+        check's own judge or `compare_parts`), against the reference's output on `case`."""
         judge = getattr(self, "judge_shapes_and_types", None)
         if judge is not None:
             return judge(case, output)
-        expected = self.expected(case)
-        return compare(output, expected, self.output_label(expected), self.tol, values=False,
-                       names=self.names)
+        return self.compare_parts(dataclasses.replace(case, check="shapes and types"), output)
 
     def arg_names(self) -> tuple:
         """Parameter names of the graded function, for messages."""
