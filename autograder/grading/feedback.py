@@ -83,10 +83,10 @@ class Stale:
         return f"{self.student} {self.notebook}: {self.reason}"
 
 
-def shown_state(gradebook, assignment: str, notebook: str, student: str) -> dict:
-    """What a feedback page written now shows, read from the gradebook as nbgrader's
-    GetGrades reads it: each grade's score, each comment, the total after any penalty."""
-    nb = gradebook.find_submission_notebook(notebook, assignment, student)
+def shown_state(nb) -> dict:
+    """What a feedback page written now for the gradebook's submitted notebook `nb` shows,
+    as nbgrader's GetGrades reads it: each grade's score, each comment, the total after
+    any late penalty."""
     return {"scores": {g.name: float(g.score or 0.0) for g in nb.grades},
             "comments": {c.name: c.comment or "" for c in nb.comments},
             "total": float(nb.score or 0.0) - float(nb.late_submission_penalty or 0.0)}
@@ -99,9 +99,10 @@ def state_path(root, student: str, assignment: str, notebook: str) -> Path:
 
 class RecordFeedback(Preprocessor):
     """Records, out of the feedback folder, what the page being written will show (from
-    the gradebook, at the moment nbgrader's GetGrades reads it). `stale_feedback` compares
-    that record with the gradebook and never reads the page, whose text the student
-    partly wrote. Runs in `generate_feedback`, before the page is written."""
+    the gradebook, just before nbgrader's GetGrades reads it: a grade saved in between
+    makes the page look stale, never fresh). `stale_feedback` compares that record with
+    the gradebook and never reads the page, whose text the student partly wrote. Runs in
+    `generate_feedback`, before the page is written."""
 
     enabled = Bool(True).tag(config=True)
 
@@ -110,7 +111,8 @@ class RecordFeedback(Preprocessor):
 
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
-            state = shown_state(gb, info["assignment"], info["notebook"], info["student"])
+            state = shown_state(gb.find_submission_notebook(
+                info["notebook"], info["assignment"], info["student"]))
         root = self.config.CourseDirectory.get("root") or os.getcwd()
         path = state_path(root, info["student"], info["assignment"], info["notebook"])
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +170,7 @@ def stale_feedback(coursedir, gradebook, assignment: str) -> list[Stale]:
                 out.append(Stale(student, nb.name, "no record of what the page shows "
                                  "(`python -m autograder feedback` rewrites it)"))
                 continue
-            now = shown_state(gradebook, assignment, nb.name, student)
+            now = shown_state(nb)
             out += [Stale(student, nb.name, reason) for reason in _differences(shown, now)]
     return out
 
