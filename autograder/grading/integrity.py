@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.grading import safecopy
+
 SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
 MIN_TOKENS = 25         # functions shorter than this are too small to compare
 PAIR_TOKENS = 80        # freedom-weighted near-identical tokens that make a flag
@@ -303,11 +305,17 @@ def write(report: Report, folder: Path) -> Path:
     return path
 
 
+def read_notebook(path: Path) -> object:
+    """A graded or submitted notebook, read never through a link, a hard link or a FIFO
+    (safecopy.read_regular); raises on anything else."""
+    return nbformat.reads(safecopy.read_regular(Path(path)).decode("utf-8"), as_version=4)
+
+
 def read_notebooks(paths: dict[str, Path]) -> dict[str, object]:
     out = {}
     for student, path in paths.items():
         try:
-            out[student] = nbformat.read(str(path), as_version=4)
+            out[student] = read_notebook(path)
         except Exception:
             continue
     return out
