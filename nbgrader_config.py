@@ -124,6 +124,9 @@ c.CsvExportPlugin.to = str(GRADING / "grades.csv")
 # Feedback readable offline: MathJax is inlined from sphinx-mathjax-offline (no CDN), long
 # check messages wrap (autograder/grading/feedback.py, autograder/grading/templates/).
 c.GenerateFeedback.preprocessors.append("autograder.grading.feedback.FeedbackStyle")
+# What each page shows is recorded from the gradebook (_grading/feedback_state/), first,
+# for `python -m autograder feedback --check`, which never reads the student-written page.
+c.GenerateFeedback.preprocessors.insert(0, "autograder.grading.feedback.RecordFeedback")
 c.HTMLExporter.filters = {"rnn_mathjax": "autograder.grading.feedback.mathjax_script"}
 c.HTMLExporter.extra_template_basedirs = [
     str(Path(autograder.grading.__file__).parent / "templates"),

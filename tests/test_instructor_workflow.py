@@ -40,12 +40,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading.feedback import page_scores
 from autograder.grading.ids import slug
 
 sys.path.insert(0, str(Path(__file__).parent / "hostile"))
 import corpus  # noqa: E402
-from course import BIN, REPO, make_course, nbgrader  # noqa: E402
+from course import BIN, REPO, make_course, nbgrader, page_scores  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.browser]
 A = corpus.ASSIGNMENT
