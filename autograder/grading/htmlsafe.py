@@ -6,8 +6,9 @@ image/svg+xml, text/markdown, application/javascript and widget views are writte
 the page as they are. `sanitize_notebook(nb)` rewrites the notebook so that none of that
 can run script, load anything, or pose as part of the grading page:
 
-- a markdown cell is rendered with nbconvert's own renderer and the result checked with
-  an allow-list sanitiser (`nh3`, the ammonia binding). A cell the sanitiser leaves
+- a markdown cell is rendered with nbconvert's own renderer, then given the templates'
+  `strip_files_prefix` (so what is judged is what the page shows), and the result checked
+  with an allow-list sanitiser (`nh3`, the ammonia binding). A cell the sanitiser leaves
   untouched keeps its source byte for byte (math, tables, code, `a < b`, `<br>` ...).
   Otherwise the cell becomes the sanitised HTML (one HTML block, so markdown cannot
   re-interpret it; math stays as TeX text for MathJax) under a visible note.
@@ -17,6 +18,10 @@ can run script, load anything, or pose as part of the grading page:
   text/html; SVG becomes an <img> (no script runs in an image); markdown outputs are
   rendered and sanitised; JavaScript, widget views and unknown types become a line of
   inert text; raw cells are sanitised as HTML; notebook widget state is dropped.
+- links (`href`) keep only `http:`, `https:`, `mailto:` and in-page `#` targets, judged
+  after the browser's own clean-up (entities decoded, whitespace and control characters
+  dropped); relative links (other files of the submission, `files/...`, `//host`) lose
+  their target and stay as text. Images come only from `data:` URLs of image types.
 
 Trusted cells (`locked` in nbgrader metadata, whose source the gradebook restored) keep
 their source. Nothing here ever raises for one cell: a cell that cannot be sanitised is
@@ -33,9 +38,11 @@ from html.parser import HTMLParser
 
 import nbformat
 import nh3
+from nbconvert.filters.strings import strip_files_prefix
 
 NOTE = ("[secure grading] HTML in this cell that is not on the grading page's allow-list "
-        "(scripts, event handlers, frames, forms, styles, remote images ...) was removed.")
+        "(scripts, event handlers, frames, forms, styles, remote images, links other than "
+        "http(s), mailto and #...) was removed.")
 MARKER = "rnn-sanitized"  # class of the wrapper around a rewritten cell (for tests/review)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 # Outputs kept as they are (after validation): everything else is made inert text.
@@ -43,6 +50,10 @@ PLAIN_OUTPUT_TYPES = ("text/plain",)
 _BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What a browser drops from a URL before reading its scheme (C0 controls, space; tab and
+# newline anywhere): removed before a link is judged, and from the link that is kept.
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+LINK_TARGETS = re.compile(r"(https?:|mailto:|#)", re.IGNORECASE)
 _SIZE = re.compile(r"\d{1,5}(\.\d{1,3})?(px|%)?")
 # A 1x1 transparent PNG: the image of an attachment the notebook does not have.
 MISSING_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAA"
@@ -99,7 +110,7 @@ class Sanitizer:
         if attr == "src":  # images only from the notebook itself, never fetched
             return value if tag == "img" and _DATA_IMAGE.fullmatch(value) else None
         if attr == "href":
-            return None if value.strip().lower().startswith("data:") else value
+            return safe_link(value)
         if attr == "class":
             kept = [c for c in value.split() if c in CLASSES]
             return " ".join(kept) or None
@@ -118,6 +129,22 @@ class Sanitizer:
             return _events(fragment) == _events(self.clean(fragment))
         except Exception:  # an unparsable fragment is not clean
             return False
+
+
+def safe_link(value: str) -> str | None:
+    """The link a page may carry for an `href` of `value` (decoded), or None.
+
+    Only `http:`, `https:`, `mailto:` and in-page `#...`, after removing what a browser
+    ignores; nothing relative (nbconvert's templates strip a leading `files/` from links,
+    so no relative link can be judged by how it looks before that)."""
+    url = _URL_IGNORED.sub("", value)
+    return url if LINK_TARGETS.match(url) else None
+
+
+def as_shown(rendered: str) -> str:
+    """The HTML the formgrader and feedback templates write for a rendered markdown cell
+    (`markdown2html | strip_files_prefix`)."""
+    return strip_files_prefix(rendered)
 
 
 class _Events(HTMLParser):
@@ -245,13 +272,13 @@ def sanitize_markdown_cell(cell, sanitizer: Sanitizer) -> str | None:
     except Exception as error:  # nbconvert could not render it: show the text instead
         rendered = None
         done = f"could not be rendered ({type(error).__name__}); shown as text"
-    if rendered is not None and sanitizer.is_clean(rendered):
+    if rendered is not None and sanitizer.is_clean(as_shown(rendered)):
         return done
     if rendered is not None:
-        cleaned = sanitizer.clean(rendered)
+        cleaned = sanitizer.clean(as_shown(rendered))
         new = as_html_block(f'<p><em>{html.escape(NOTE)}</em></p>' + cleaned)
         try:
-            if sanitizer.is_clean(render_markdown(new, cell.get("attachments"))):
+            if sanitizer.is_clean(as_shown(render_markdown(new, cell.get("attachments")))):
                 cell["source"] = new
                 return "HTML outside the allow-list removed"
         except Exception:
