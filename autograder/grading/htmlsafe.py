@@ -40,9 +40,14 @@ import nbformat
 import nh3
 from nbconvert.filters.strings import strip_files_prefix
 
+from autograder.grading import rendercap
+
 NOTE = ("[secure grading] HTML in this cell that is not on the grading page's allow-list "
         "(scripts, event handlers, frames, forms, styles, remote images, links other than "
         "http(s), mailto and #...) was removed.")
+CUT_NOTE = ("[secure grading] this cell was not rendered ({reason}); its start is shown "
+            "as plain text:")
+CUT_SHOWN = 2_000  # characters of a cut cell shown as text
 MARKER = "rnn-sanitized"  # class of the wrapper around a rewritten cell (for tests/review)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 # Outputs kept as they are (after validation): everything else is made inert text.
@@ -89,7 +94,7 @@ def _code_classes() -> frozenset:
     from pygments.token import STANDARD_TYPES
 
     return frozenset({c for c in STANDARD_TYPES.values() if c} | {
-        "highlight", "anchor-link", MARKER})
+        "highlight", "anchor-link", MARKER, rendercap.MATHJAX_SKIP})
 
 
 CLASSES = _code_classes()
@@ -209,12 +214,12 @@ def render_markdown(source: str, attachments: dict | None = None) -> str:
     return MarkdownWithMath(renderer=renderer).render(source)
 
 
-def as_html_block(fragment: str) -> str:
+def as_html_block(fragment: str, classes: str = MARKER) -> str:
     """Markdown source that renders to exactly `fragment`: one line, one HTML block.
 
     Newlines become `&#10;` (the same character to an HTML parser), so no blank line can
     end the block and let markdown (or the math pre-processor) re-read its text."""
-    return f'<div class="{MARKER}">' + fragment.replace("\r", "").replace(
+    return f'<div class="{classes}">' + fragment.replace("\r", "").replace(
         "\n", "&#10;") + "</div>"
 
 
@@ -262,35 +267,66 @@ def sanitize_attachments(cell) -> list[str]:
     return missing
 
 
-def sanitize_markdown_cell(cell, sanitizer: Sanitizer) -> str | None:
+def cut_block(source: str, reason: str) -> str:
+    """Markdown for a cell that was not rendered: the note and the start of its text, as
+    escaped text in one HTML block that MathJax skips."""
+    note = CUT_NOTE.format(reason=reason)
+    return as_html_block(f"<p><em>{html.escape(note)}</em></p><pre>"
+                         f"{html.escape(source[:CUT_SHOWN])}</pre>",
+                         f"{MARKER} {rendercap.MATHJAX_SKIP}")
+
+
+def inert_brackets(fragment: str) -> str:
+    """`fragment` with every `[` as `&#91;` (the same to a browser): the templates'
+    `strip_files_prefix` takes time quadratic in the `[` of a line."""
+    return fragment.replace("[", "&#91;")
+
+
+def sanitize_markdown_cell(cell, sanitizer: Sanitizer,
+                           renderer: rendercap.Renderer | None = None) -> str | None:
     """Sanitise a student's markdown cell in place; returns what was done (or None)."""
+    renderer = renderer or rendercap.Renderer()
     missing = sanitize_attachments(cell)
     source = _text(cell.get("source", ""))
     done = f"missing attachments {missing} shown as blank images" if missing else None
+    seconds = 0.0
     try:
-        rendered = render_markdown(source, cell.get("attachments"))
+        shown, seconds = renderer.render(source, cell.get("attachments"))
+    except rendercap.Cut as cut:
+        cell["source"] = cut_block(source, str(cut))
+        return f"not rendered: {cut}"
     except Exception as error:  # nbconvert could not render it: show the text instead
-        rendered = None
+        shown = None
         done = f"could not be rendered ({type(error).__name__}); shown as text"
-    if rendered is not None and sanitizer.is_clean(as_shown(rendered)):
+    if shown is not None and sanitizer.is_clean(shown) and renderer.keep(seconds):
         return done
-    if rendered is not None:
-        cleaned = sanitizer.clean(as_shown(rendered))
-        new = as_html_block(f'<p><em>{html.escape(NOTE)}</em></p>' + cleaned)
+    if shown is not None:
+        slow = not renderer.keep(0.0) or seconds > rendercap.SLOW_SECONDS
+        cleaned = sanitizer.clean(shown)
+        note = f'<p><em>{html.escape(NOTE)}</em></p>'
+        classes = MARKER
+        if slow:  # shown as HTML, so neither the pages nor MathJax render it again
+            note = (f"<p><em>[secure grading] rendered slowly ({seconds:.1f} s): shown "
+                    "without typesetting its math.</em></p>")
+            classes = f"{MARKER} {rendercap.MATHJAX_SKIP}"
+            cleaned = inert_brackets(cleaned)
+        new = as_html_block(note + cleaned, classes)
         try:
-            if sanitizer.is_clean(as_shown(render_markdown(new, cell.get("attachments")))):
+            # The sanitiser's own block (it may be longer than the student's source).
+            check, _ = renderer.render(new, cell.get("attachments"), 10 * rendercap.MAX_CHARS)
+            if sanitizer.is_clean(check):
                 cell["source"] = new
-                return "HTML outside the allow-list removed"
+                return "rendered slowly" if slow else "HTML outside the allow-list removed"
         except Exception:
             pass
     # Last resort: the source as escaped text in one block.
-    cell["source"] = as_html_block(f"<p><em>{html.escape(NOTE)}</em></p><pre>"
-                                   f"{html.escape(source)}</pre>")
+    cell["source"] = cut_block(source, "it could not be sanitised")
     return done or "shown as text"
 
 
-def sanitize_output(output, sanitizer: Sanitizer):
+def sanitize_output(output, sanitizer: Sanitizer, renderer: rendercap.Renderer | None = None):
     """A safe copy of one output (never raises)."""
+    renderer = renderer or rendercap.Renderer()
     kind = output.get("output_type")
     if kind == "stream":
         return nbformat.v4.new_output("stream", name="stderr" if output.get("name") ==
@@ -320,16 +356,21 @@ def sanitize_output(output, sanitizer: Sanitizer):
             else:
                 dropped.append(mime)
         elif mime == "text/html":
-            new_data[mime] = sanitizer.clean(_text(value))
+            cleaned = sanitizer.clean(_text(value))
+            if rendercap.precheck(cleaned[:rendercap.MAX_CHARS]):  # MathJax skips it
+                cleaned = f'<div class="{rendercap.MATHJAX_SKIP}">{cleaned}</div>'
+            new_data[mime] = cleaned
         elif mime == "image/svg+xml":
             svg = base64.b64encode(_text(value).encode()).decode()
             new_data.setdefault("text/html", f'<img src="data:image/svg+xml;base64,{svg}">')
         elif mime == "text/markdown":
             try:
-                new_data.setdefault("text/html", sanitizer.clean(render_markdown(_text(value))))
+                shown = renderer.render(_text(value))[0]
+                new_data.setdefault("text/html", sanitizer.clean(shown))
             except Exception:
-                new_data.setdefault("text/plain", _text(value))
-        elif mime == "text/latex" and not re.search(r"[<>&]", _text(value)):
+                new_data.setdefault("text/plain", _text(value)[:rendercap.MAX_CHARS])
+        elif mime == "text/latex" and not re.search(r"[<>&]", _text(value)) \
+                and not rendercap.precheck(_text(value)):
             new_data[mime] = _text(value)
         else:
             dropped.append(mime)
@@ -392,6 +433,7 @@ def sanitize_notebook(nb, skip_outputs_of=()) -> dict[int, str]:
     Outputs of the cells in `skip_outputs_of` (indices of trusted test cells) are left."""
     repair_text(nb)
     sanitizer = Sanitizer(reserved_ids(nb))
+    renderer = rendercap.Renderer()
     report: dict[int, str] = {}
     nb.metadata.pop("widgets", None)
     for index, cell in enumerate(nb.cells):
@@ -403,11 +445,18 @@ def sanitize_notebook(nb, skip_outputs_of=()) -> dict[int, str]:
                     if missing:
                         report[index] = f"missing attachments {missing}"
                     continue
-                done = sanitize_markdown_cell(cell, sanitizer)
+                done = sanitize_markdown_cell(cell, sanitizer, renderer)
             elif kind == "raw":
                 if _is_locked(cell):
                     continue
                 source = _text(cell.get("source", ""))
+                reason = rendercap.precheck(source)
+                if reason:  # shown, as text, to nothing that would parse it all
+                    cell["source"] = f'<div class="{rendercap.MATHJAX_SKIP}"><p><em>' \
+                        f'{html.escape(CUT_NOTE.format(reason=reason))}</em></p><pre>' \
+                        f'{html.escape(source[:CUT_SHOWN])}</pre></div>'
+                    report[index] = f"not rendered: {reason}"
+                    continue
                 cleaned = sanitizer.clean(source)
                 done = None if sanitizer.is_clean(source) else "raw HTML sanitised"
                 if done:
@@ -416,7 +465,7 @@ def sanitize_notebook(nb, skip_outputs_of=()) -> dict[int, str]:
                 done = None
                 cell.pop("attachments", None)
                 if index not in skip_outputs_of:
-                    cell["outputs"] = [sanitize_output(o, sanitizer)
+                    cell["outputs"] = [sanitize_output(o, sanitizer, renderer)
                                        for o in cell.get("outputs", []) or []
                                        if isinstance(o, dict)]
             else:
