@@ -272,7 +272,7 @@ def cut_block(source: str, reason: str) -> str:
     escaped text in one HTML block that MathJax skips."""
     note = CUT_NOTE.format(reason=reason)
     return as_html_block(f"<p><em>{html.escape(note)}</em></p><pre>"
-                         f"{html.escape(source[:CUT_SHOWN])}</pre>",
+                         f"{inert_brackets(html.escape(source[:CUT_SHOWN]))}</pre>",
                          f"{MARKER} {rendercap.MATHJAX_SKIP}")
 
 
