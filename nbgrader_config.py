@@ -15,6 +15,9 @@ from pathlib import Path
 import nbgrader
 
 import autograder.grading
+import autograder.grading.collect
+import autograder.grading.formgrader_pages
+from autograder.grading import copies
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -76,6 +79,15 @@ c.GenerateFeedback.preprocessors = [
     _NBG + "ClearHiddenTests", _SECURE + "CapNotebookOutput", _SECURE + "SanitizeHTML",
 ]
 
+# Every copy of a submission takes notebooks and allowed data files only: no links, no
+# FIFOs or devices, nothing a browser runs (autograder/grading/safecopy.py). nbgrader's
+# autograde/generate_feedback copy and the formgrader's file handler are wrapped here;
+# collection uses the course's plugins (zip_collect's extractor here; nbgrader collect:
+# collect.SafeExchangeCollect below, which copies as copies.SafeExchangeCollect does).
+# Refusals are logged, naming student and file.
+copies.install()
+c.ZipCollectApp.extractor_plugin = "autograder.grading.copies.SafeExtractor"
+
 # --- Instructor workflow (README "For instructors"; book/instructors.md) -----------------
 # Everything about a class stays in _grading/ (git-ignored): LMS downloads, grades.csv.
 # Collecting from an LMS: put the LMS's zip (or its loose files) in
@@ -83,20 +95,30 @@ c.GenerateFeedback.preprocessors = [
 # and run `nbgrader zip_collect <assignment>`: it extracts to .../extracted/ and files each
 # notebook under _grading/submitted/<student>/<assignment>/.
 c.ZipCollectApp.downloaded_directory = "_grading/downloaded"  # relative to the root
-# Each extracted file's full path is matched. File names the regexp understands, for the
-# notebook forward_pass.ipynb (student id = the part shown in <...>):
-#   Canvas  <smithjohn>_123_456_forward_pass.ipynb, <smithjohn>_LATE_123_456_..., and
-#           a resubmission's forward_pass-1.ipynb;
-#   Moodle  <John Smith>_123_assignsubmission_file_forward_pass.ipynb, or the folder
-#           <John Smith>_123_assignsubmission_file_/forward_pass.ipynb;
-#   plain   <alice>_forward_pass.ipynb or <alice>/forward_pass.ipynb.
-# The notebook names come from exercises/, so a student id may itself contain "_".
-_RELEASED = sorted({p.stem for p in (ROOT / "exercises").glob("*/*.ipynb")}) or [r"\w+"]
-c.FileNameCollectorPlugin.named_regexp = (
-    r".*/(?P<student_id>(?!extracted/)[^/]+?)"
-    r"(?:_LATE)?(?:_\d+_\d+|_\d+_assignsubmission_file_?)?[_/]"
-    r"(?P<file_id>" + "|".join(_RELEASED) + r")(?:-\d+)?\.ipynb$"
-)
+# The course's collector (autograder/grading/collect.py) files each notebook under the
+# student of its top-level entry in the archive, for the notebook forward_pass.ipynb:
+#   Canvas  smithjohn_123_456_forward_pass.ipynb, smithjohn_LATE_123_456_..., and a
+#           resubmission's forward_pass-1.ipynb                        -> smithjohn
+#   Moodle  John Smith_123_assignsubmission_file_forward_pass.ipynb, or the folder
+#           John Smith_123_assignsubmission_file_/ with the notebook anywhere inside
+#   plain   alice_forward_pass.ipynb, or alice/ with the notebook anywhere inside
+# A file in a sub-folder belongs to the student whose entry holds that folder, never to
+# the sub-folder's name. Student ids are ASCII letters, digits and _ . @ - (starting with
+# a letter or digit, at most 64 characters; autograder/grading/ids.py): any other name
+# ("John Smith") becomes a stable slug ("John_Smith-1b2c3d4e5f"), logged as original ->
+# slug, and the LMS name is kept as the student's first/last name in the gradebook.
+# Several uploads of one notebook by one student: the latest is kept (highest
+# resubmission number -N, then the newest file time in the archive), and the log says
+# which was kept and which were skipped; it never stops the others' collection.
+c.ZipCollectApp.collector_plugin = "autograder.grading.collect.LmsCollector"
+# `nbgrader collect` (exchange): the same ids; a malformed inbound entry is skipped.
+c.ExchangeFactory.collect = "autograder.grading.collect.SafeExchangeCollect"
+# `nbgrader autograde` and `generate_feedback` refuse (an error naming it; the rest of the
+# class is graded) a folder under _grading/submitted/ whose name is not a safe id.
+autograder.grading.collect.refuse_unsafe_submissions()
+# The formgrader's list pages escape every value (nbgrader's own pages write URL parts raw
+# into a script; autograder/grading/formgrader_pages.py).
+autograder.grading.formgrader_pages.escape_formgrader_pages()
 # `nbgrader export` writes the class's grades here, not into the repository root.
 c.CsvExportPlugin.to = str(GRADING / "grades.csv")
 # Feedback readable offline: MathJax is inlined from sphinx-mathjax-offline (no CDN), long
@@ -111,3 +133,15 @@ c.HTMLExporter.extra_template_basedirs = [
     str(Path(autograder.grading.__file__).parent / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]
+
+# --- Late policy (README "For instructors"; autograder/grading/late.py) ------------------
+# A notebook handed in after its assignment's due date loses a share of its score for each
+# started day late (after a grace period), up to a cap, and everything after a last day.
+# Due dates live in the gradebook:
+#   nbgrader db assignment add forward_pass --duedate="2026-12-01 17:00:00 UTC"
+# and the hand-in time in each submission's timestamp.txt (nbgrader collect, or by hand).
+c.AssignLatePenalties.plugin_class = "autograder.grading.late.LatePolicy"
+c.LatePolicy.grace_minutes = 15     # up to 15 minutes late counts as on time
+c.LatePolicy.per_day = 0.10         # 10% of the score per started day late ...
+c.LatePolicy.cap = 0.50             # ... at most 50% ...
+c.LatePolicy.zero_after_days = 7    # ... and 0 points more than a week late (0 = never)

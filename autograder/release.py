@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import studentpkg
+from autograder.course import load
 from autograder.grading.testcells import parse_test_cell
 
 ROOT = studentpkg.ROOT
@@ -149,7 +150,13 @@ def normalise(nb: nbformat.NotebookNode, url: str) -> nbformat.NotebookNode:
 
 
 def assignments(root: Path = ROOT) -> list[str]:
-    return sorted(p.parent.name for p in (root / "solutions").glob("*/*.ipynb"))
+    """The course manifest's assignments (sorted), each with its notebook in solutions/."""
+    names = sorted(load(root / "course.toml").assignments)
+    missing = [n for n in names if not (root / "solutions" / n / f"{n}.ipynb").is_file()]
+    if missing:
+        raise FileNotFoundError(f"course.toml lists assignments with no source notebook "
+                                f"solutions/<name>/<name>.ipynb: {', '.join(missing)}")
+    return names
 
 
 def release(names: list[str], root: Path = ROOT, nbgrader: bool = True) -> None:

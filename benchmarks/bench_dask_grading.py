@@ -8,7 +8,9 @@ blank notebooks), then for 1 and for 2 worker processes (one thread each) starts
 `dask scheduler` and `dask worker` on loopback and times
 `python -m autograder grade <assignment> --scheduler ...`. Prints notebooks per minute for
 each and the ratio 2 workers / 1 worker (at most 2; on a machine with fewer free cores
-than workers it stays near 1), and whether both runs gave the same scores.
+than workers it stays near 1), and whether both runs gave the same scores. The cluster is
+the course's (`python -m autograder certs|scheduler|worker`: TLS with throw-away
+certificates, the workers' own RNN_COURSE_DB_URL).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from course import REPO, make_course, submit  # noqa: E402
 from pgserver import postgres_server, unavailable  # noqa: E402
 from test_grading_cluster import autograder, start_cluster, stop_cluster  # noqa: E402
 
+from autograder.grading import certs  # noqa: E402
+
 KINDS = ("honest_correct", "blank", "patch_allclose")
 
 
@@ -50,7 +54,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="rnn-bench-dask-") as tmp, \
             postgres_server() as url:
         tmp = Path(tmp)
-        env = {"RNN_COURSE_DB_URL": url}
+        certs.make(tmp / "certs")
+        env = {"RNN_COURSE_DB_URL": url, "RNN_COURSE_CERTS": str(tmp / "certs")}
         course = make_course(tmp / "course", A, env=env)
         release = nbformat.read(course / "exercises" / A / f"{A}.ipynb", 4)
         solution = nbformat.read(REPO / "solutions" / A / f"{A}.ipynb", 4)
@@ -61,7 +66,7 @@ def main() -> int:
             submit(course, f"s{i:03d}_{kind}", A, cases[kind][0])
         results = {}
         for workers in (1, 2):
-            address, procs = start_cluster(tmp, nworkers=workers)
+            address, procs = start_cluster(tmp, workers, tmp / "certs", url)
             try:
                 start = time.monotonic()
                 run = autograder(course, "grade", A, "--scheduler", address, env=env)

@@ -22,9 +22,10 @@ import nbformat
 import pytest
 from mutants.notebook import CATEGORY_MUTANTS, NOTEBOOK_MUTANTS
 
+from autograder.course import load
+
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["notation", "forward_pass", "bptt", "vanishing_gradients", "gru_lstm",
-               "architectures", "char_lm"]
+ASSIGNMENTS = list(load().assignments)
 STUDENTS = ("solver", "blank")  # every assignment; "mutant" for those in NOTEBOOK_MUTANTS
 
 pytestmark = pytest.mark.grading

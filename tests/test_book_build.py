@@ -16,46 +16,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from autograder.course import load
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-CHAPTERS = [
-    "01_why_sequences", "02_notation", "03_forward_pass", "04_bptt",
-    "05_vanishing_gradients", "06_gru_lstm", "07_architectures", "08_char_lm_project",
-]
+COURSE = load()
+CHAPTERS = [c.name for c in COURSE.chapters]
 # Where each demo belongs: the '## ' section that teaches what it shows.
-DEMO_SECTIONS = {
-    "01_why_sequences": {"parameter_count_demo": "Sharing parameters across time",
-                         "word_order_demo": "What makes sequences different"},
-    "02_notation": {"one_hot_demo": "Words as vectors",
-                    "shapes_demo": "Arrays: features, batch, time"},
-    "03_forward_pass": {
-        "step_through_demo": "Elman's experiment: finding words by prediction error",
-        "word_boundaries_demo": "Elman's experiment: finding words by prediction error"},
-    "04_bptt": {"contributions_demo": "Where the gradient comes from in time",
-                "truncation_demo": "Truncated BPTT"},
-    "05_vanishing_gradients": {"gradient_decay_demo": "A product of Jacobians",
-                               "cliff_demo": "Gradient clipping"},
-    "06_gru_lstm": {"memory_cell_demo": "Long short-term memory",
-                    "gru_gates_demo": "The gated recurrent unit",
-                    "long_dependency_demo": "GRU or LSTM?"},
-    "07_architectures": {"architecture_demo": "Matching the architecture to the task",
-                         "bidirectional_demo": "Bidirectional RNNs",
-                         "attention_demo": "Attention"},
-    "08_char_lm_project": {"temperature_demo": "Sampling with a temperature",
-                           "training_demo": "Training"},
-}
+DEMO_SECTIONS = {c.name: {d.function: d.section for d in c.demos} for c in COURSE.chapters}
 # The figures drawn by book/diagrams, by chapter (MyST names).
-DIAGRAMS = {
-    "03_forward_pass": ["fig-rnn-cell", "fig-unrolled"],
-    "04_bptt": ["fig-bptt"],
-    "06_gru_lstm": ["fig-gru-cell", "fig-lstm-cell"],
-    "07_architectures": ["fig-taxonomy", "fig-bidirectional", "fig-attention"],
-}
-ASSIGNMENTS = {
-    "02_notation": "notation", "03_forward_pass": "forward_pass", "04_bptt": "bptt",
-    "05_vanishing_gradients": "vanishing_gradients", "06_gru_lstm": "gru_lstm",
-    "07_architectures": "architectures", "08_char_lm_project": "char_lm",
-}
+DIAGRAMS = {c.name: list(c.diagrams) for c in COURSE.chapters if c.diagrams}
+ASSIGNMENTS = {c.name: c.assignment for c in COURSE.chapters if c.assignment}
 
 
 def toc_docnames() -> list[str]:
@@ -182,8 +153,8 @@ def demos_by_section(chapter: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_demos_sit_beside_their_ideas(chapter):
     """Every demo of the catalog is shown in the section that teaches what it shows, as a
-    'Demo:' subsection inside <!-- demo --> ... <!-- /demo --> (the char-LM corpus of
-    chapter 8 leaves those blocks out); no chapter gathers its demos at the end."""
+    'Demo:' subsection inside <!-- demo --> ... <!-- /demo --> (chapter 8's frozen corpus
+    was extracted without those blocks); no chapter gathers its demos at the end."""
     from demos.catalog import DEMOS
 
     text = (BOOK / f"{chapter}.md").read_text(encoding="utf-8")
@@ -232,6 +203,9 @@ def test_assignment_role_links_released_files_and_tolerates_missing_ones(tmp_pat
         "extensions = ['myst_parser', 'assignment_links']\n"
         "exclude_patterns = ['exercises']\n"
     )
+    (src / "course.toml").write_text(
+        '[[chapter]]\nname = "01_a"\nassignment = "present"\nfunctions = ["f"]\n'
+        '[[chapter]]\nname = "02_b"\nassignment = "later"\nfunctions = ["g"]\n')
     (src / "index.md").write_text("# T\n\n{assignment}`present` and {assignment}`later`\n")
     out = tmp_path / "html"
 

@@ -270,3 +270,23 @@ def test_bad_training_options():
         list(ref.char_lm_windows(ids, 3, batch_size=8))
     with pytest.raises(ValueError, match="perplexity needs at least 2"):
         ref.char_lm_perplexity(p, ids[:1])
+
+
+def test_chapter_8_trains_on_the_frozen_corpus():
+    """Chapter 8 reads the committed snapshot, not the live chapters (whose every edit
+    moved its numbers), and the snapshot is the one its README describes."""
+    import hashlib
+    import re
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    data = book / "data" / "course_prose.txt"
+    readme = (book / "data" / "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(data.read_bytes()).hexdigest() in readme
+    assert "CC BY-SA 4.0" in readme
+    text = data.read_text(encoding="utf-8").rstrip("\n")
+    assert f"{len(text):,} characters" in readme
+    assert f"({len(set(text))} distinct ones)" in readme
+    chapter = (book / "08_char_lm_project.md").read_text(encoding="utf-8")
+    assert 'Path("data/course_prose.txt")' in chapter
+    assert not re.search(r"glob\(.0\[1-7\]", chapter), "chapter 8 reads the live chapters"

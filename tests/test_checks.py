@@ -14,10 +14,10 @@ import pytest
 from autograder import reference as ref
 from autograder.checks import CHECKS, PARTS, Case, Raised, SubResult, check, run_case, to_plain
 from autograder.checks.compare import FD_REL_ERROR, compare, gradient_problems
+from autograder.course import load
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["notation", "forward_pass", "bptt", "vanishing_gradients", "gru_lstm",
-               "architectures", "char_lm"]
+ASSIGNMENTS = list(load().assignments)
 
 
 # -- plain data -----------------------------------------------------------------------------

@@ -31,7 +31,8 @@ NOTATION = {
                       r"$\overleftarrow{a}^{\langle 1 \rangle}$", "forward", "backward"],
     "seq2seq_attention": [r"$h^{\langle 1 \rangle}$", r"$s^{\langle t-1 \rangle}$",
                           r"$\alpha^{\langle t,1 \rangle}$", r"$c^{\langle t \rangle}$",
-                          r"$\hat y^{\langle t \rangle}$", r"$y^{\langle t-1 \rangle}$"],
+                          r"$\hat y^{\langle t \rangle}$", r"$y^{\langle t-1 \rangle}$",
+                          "bidirectional\nencoder", r"$\cdots$"],
 }
 
 

@@ -30,6 +30,7 @@ def carrier(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
+@pytest.mark.npm
 def test_refuses_a_wheel_whose_sha256_differs_from_the_lock(tmp_path):
     lock = build_lite.load_lock()
     numpy = next(f for f in build_lite.lock_closure(lock, ("numpy",)) if f.name == "numpy")
@@ -53,6 +54,7 @@ def test_accepts_a_file_whose_sha256_matches_and_refuses_a_missing_one(tmp_path)
         build_lite.extract_locked([missing], [fake], tmp_path / "out")
 
 
+@pytest.mark.npm
 def test_lock_closure_has_the_course_and_kernel_packages_and_their_dependencies():
     lock = build_lite.load_lock()
     assert lock["info"]["version"] == "0.27.7"
@@ -113,6 +115,9 @@ def test_every_chapter_and_assignment_has_a_live_notebook(built_book):
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     chapters = [c["file"] for part in toc["parts"] for c in part["chapters"]
                 if re.match(r"book/\d\d_", c["file"])]
+    # Chapter 8 reads its frozen corpus from data/ beside it, byte for byte the book's.
+    corpus = lite / "files" / "chapters" / "data" / "course_prose.txt"
+    assert corpus.read_bytes() == (ROOT / "book" / "data" / "course_prose.txt").read_bytes()
     for doc in chapters:
         name = Path(doc).name
         assert (lite / "files" / "chapters" / f"{name}.ipynb").is_file(), name

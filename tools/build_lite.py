@@ -302,14 +302,13 @@ def build_student_wheel(student: Path, dest: Path) -> Path | None:
 
 
 def chapter_notebooks(dest: Path) -> list[Path]:
-    """Every chapter in _toc.yml as an .ipynb with the setup cell first."""
+    """Every chapter of the course manifest as an .ipynb with the setup cell first."""
     import jupytext
     import nbformat
-    import yaml
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    docs = [c["file"] for part in toc["parts"] for c in part["chapters"]
-            if re.match(r"book/\d\d_", c["file"])]
+    from autograder.course import load
+
+    docs = [chapter.docname for chapter in load().chapters]
     dest.mkdir(parents=True, exist_ok=True)
     out = []
     for doc in docs:
@@ -324,8 +323,8 @@ def chapter_notebooks(dest: Path) -> list[Path]:
         target = dest / f"{src.stem}.ipynb"
         nbformat.write(nb, target)
         out.append(target)
-        # Chapter 8 reads the other chapters' text from its folder.
-        shutil.copyfile(src, dest / src.name)
+    # Chapter 8 trains on a frozen text file, read from data/ beside the chapters.
+    shutil.copytree(ROOT / "book" / "data", dest / "data", dirs_exist_ok=True)
     return out
 
 
@@ -344,9 +343,10 @@ def assignment_notebooks(dest: Path) -> list[Path]:
 
 
 def input_files(student: Path) -> list[Path]:
-    files = [Path(__file__), PINS, PYODIDE_DIR / "pyodide-lock.json", ROOT / "_toc.yml"]
+    files = [Path(__file__), PINS, PYODIDE_DIR / "pyodide-lock.json", ROOT / "course.toml"]
     files += list(course_sources().values())
     files += sorted((ROOT / "book").glob("*.md"))
+    files += sorted(p for p in (ROOT / "book" / "data").rglob("*") if p.is_file())
     files += sorted(p for p in (ROOT / "exercises").rglob("*") if p.is_file())
     if student.is_dir():
         files += sorted(p for p in student.rglob("*") if p.is_file()

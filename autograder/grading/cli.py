@@ -4,7 +4,8 @@ nbgrader_config.py is): it runs nbgrader's own autograde with the course's secur
 preprocessors, so the gradebook is the same one `nbgrader autograde` fills.
 
     python -m autograder grade forward_pass [--student ID] [--workers N]
-    python -m autograder grade forward_pass --scheduler tcp://HOST:8786   (Dask cluster)
+    python -m autograder grade forward_pass --scheduler tls://HOST:8786 --certs DIR  (Dask)
+    python -m autograder certs|scheduler|worker ...   (the cluster: cluster_cli.py)
     python -m autograder feedback forward_pass [--check]
     python -m autograder integrity forward_pass
 """
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from autograder.grading import feedback as feedback_pages
-from autograder.grading import integrity, preprocessors, sandbox
+from autograder.grading import ids, integrity, preprocessors, sandbox
 from autograder.grading.textsafe import printable
 
 
@@ -115,6 +116,9 @@ def _submitted(coursedir, assignment: str, student: str) -> dict[str, list[Path]
     out: dict[str, list[Path]] = {}
     for path in sorted(root.glob(f"{student}/{assignment}/*.ipynb")):
         out.setdefault(path.parent.parent.name, []).append(path)
+    for name in [name for name in out if not ids.is_safe(name)]:
+        print(f"ERROR: {ids.refusal(str(root / name / assignment))}", file=sys.stderr)
+        del out[name]
     return out
 
 
@@ -194,7 +198,8 @@ def grade_distributed(args, coursedir, submitted: dict, total: int) -> int:
 
     try:
         results = cluster.grade_on_cluster(coursedir, args.assignment, sorted(submitted),
-                                           args.scheduler, options, on_done=done)
+                                           args.scheduler, args.certs, options,
+                                           on_done=done)
     except (ValueError, OSError) as error:
         bar.close()
         print(f"cannot grade on {args.scheduler}: {error}", file=sys.stderr)
@@ -290,6 +295,10 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
             if meta.get("rejected"):
                 attention.append(f"    {student}: unreadable notebook, scored 0: "
                                  f"{meta['rejected'][:100]}")
+            if meta.get("refused_files"):  # links, FIFOs, active content: not copied
+                refused = [str(r) for r in meta["refused_files"]]
+                attention.append(f"    {student}: {len(refused)} files refused: "
+                                 f"{'; '.join(refused)[:200]!a}")
             for grade_id, p in meta.get("result", {}).get("problems", {}).items():
                 if p.get("error") or p.get("status") in ("timeout", "crashed", "not run"):
                     attention.append(f"    {student}: {grade_id} {p.get('status')}"
@@ -324,7 +333,7 @@ def run_integrity(coursedir, assignment: str, submitted: dict | None = None) -> 
         if submitted is not None and student not in submitted:
             continue
         try:
-            nb = nbformat.read(str(path), as_version=4)
+            nb = integrity.read_notebook(path)  # no links, no FIFOs
         except Exception:
             continue
         if nb.metadata.get("rnn_grading", {}).get("rejected"):
@@ -394,7 +403,9 @@ def feedback(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder",
-                                     description="Secure grading for the RNN course")
+                                     description="Secure grading for the RNN course",
+                                     epilog="The Dask cluster: python -m autograder "
+                                     "certs|scheduler|worker --help")
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="autograde an assignment in parallel")
     g.add_argument("assignment")
@@ -402,9 +413,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=None, help="parallel sandboxes")
     g.add_argument("--no-force", dest="force", action="store_false",
                    help="skip submissions that are already graded")
-    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
-                   help="grade on this Dask cluster (one task per submission; needs the "
-                   "shared PostgreSQL gradebook, RNN_COURSE_DB_URL)")
+    g.add_argument("--scheduler", default=None, metavar="tls://HOST:8786",
+                   help="grade on this Dask cluster (one task per submission; TLS only; "
+                   "needs the shared PostgreSQL gradebook, RNN_COURSE_DB_URL)")
+    g.add_argument("--certs", default=os.environ.get("RNN_COURSE_CERTS"), metavar="DIR",
+                   help="folder with ca.pem, client.pem and client-key.pem for --scheduler "
+                   "(default: $RNN_COURSE_CERTS; made by `python -m autograder certs`)")
     g.add_argument("--problem-timeout", dest="problem_timeout", type=float)
     g.add_argument("--cell-timeout", dest="cell_timeout", type=float)
     g.add_argument("--submission-timeout", dest="submission_timeout", type=float)
@@ -414,7 +428,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="only report stale pages and ungraded answers (exit 1 if stale)")
     i = sub.add_parser("integrity", help="write the integrity report of graded submissions")
     i.add_argument("assignment")
-    args = parser.parse_args(argv)
+    sub.add_parser("release", add_help=False,
+                   help="write the test cells, release exercises/ and regenerate the student "
+                   "package (python -m autograder release --help)")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "release":
+        from autograder.release import main as release
+
+        return release(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     # nbgrader runs `alembic` from PATH when it creates a gradebook.
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.grading import safecopy
 from autograder.grading.textsafe import md_code, md_text
 
 SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
@@ -306,11 +307,17 @@ def write(report: Report, folder: Path) -> Path:
     return path
 
 
+def read_notebook(path: Path) -> object:
+    """A graded or submitted notebook, read never through a link, a hard link or a FIFO
+    (safecopy.read_regular); raises on anything else."""
+    return nbformat.reads(safecopy.read_regular(Path(path)).decode("utf-8"), as_version=4)
+
+
 def read_notebooks(paths: dict[str, Path]) -> dict[str, object]:
     out = {}
     for student, path in paths.items():
         try:
-            out[student] = nbformat.read(str(path), as_version=4)
+            out[student] = read_notebook(path)
         except Exception:
             continue
     return out

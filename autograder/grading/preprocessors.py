@@ -41,7 +41,7 @@ from nbgrader.preprocessors import (
 from traitlets import Float, Integer, List, Unicode
 
 from autograder.checks import seeds
-from autograder.grading import htmlsafe, sandbox
+from autograder.grading import htmlsafe, safecopy, sandbox
 from autograder.grading import notebook as grading_notebook
 
 META = grading_notebook.META
@@ -56,8 +56,8 @@ progress_listeners: list = []
 def read_submission(filename: str) -> tuple[nbformat.NotebookNode | None, str | None]:
     """(notebook, None) if readable and valid, else (None, reason)."""
     try:
-        with open(filename, encoding="utf-8") as f:
-            nb = nbformat.read(f, as_version=4)
+        data = safecopy.read_regular(filename)  # never through a link, never a FIFO
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         htmlsafe.repair_text(nb)
         nbformat.validate(nb)
         if not isinstance(nb.get("cells"), list):
@@ -86,6 +86,10 @@ class SafeNotebookExporter(NotebookExporter):
                            "notebook instead, which scores zero", filename, reason)
             nb = release_notebook(self.parent, info["assignment"], info["notebook"])
             nb.metadata[META] = {"rejected": reason}
+        student = (resources or {}).get("nbgrader", {}).get("student")
+        refused = getattr(self.parent, "rnn_refused", {}).get(student)
+        if refused and not getattr(self.parent, "_sanitizing", True):  # autograde pass
+            nb.metadata.setdefault(META, {})["refused_files"] = refused  # for the summary
         resources = self._init_resources(resources)
         return self.from_notebook_node(nb, resources=resources, **kw)
 

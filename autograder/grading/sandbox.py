@@ -32,7 +32,6 @@ import os
 import selectors
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -201,37 +200,18 @@ def capabilities(mode: str | None = None) -> Capabilities:
 
 def data_files(*folders: Path, limit: int = 256 << 20, max_files: int = 2000,
                max_depth: int = 8) -> dict[str, Path]:
-    """Regular files (not notebooks, not symlinks) under `folders`, by relative path: the
-    assignment's data files, which the notebook may open from its working directory.
-    Bounded in bytes, files and depth (a submitted folder may be hostile)."""
+    """The assignment's data files under `folders`, by relative path, which the notebook
+    may open from its working directory: `safecopy`'s rule (regular files with one link,
+    of an allowed data type; no links, FIFOs or devices). Bounded in bytes, files and
+    depth (a submitted folder may be hostile)."""
+    from autograder.grading import safecopy
+
     out: dict[str, Path] = {}
-    total = 0
     for folder in folders:
-        folder = Path(folder)
-        if not folder.is_dir() or folder.is_symlink():
-            continue
-        stack = [(folder, 0)]
-        while stack and len(out) < max_files:
-            path, depth = stack.pop()
-            try:
-                entries = sorted(os.scandir(path), key=lambda e: e.name)
-            except OSError:
-                continue
-            for entry in entries:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if depth + 1 < max_depth:
-                            stack.append((Path(entry.path), depth + 1))
-                        continue
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if not stat.S_ISREG(info.st_mode) or entry.name.endswith(".ipynb"):
-                    continue
-                if total + info.st_size > limit or len(out) >= max_files:
-                    break
-                total += info.st_size
-                out[str(Path(entry.path).relative_to(folder))] = Path(entry.path)
+        left = limit - sum(p.stat().st_size for p in out.values())
+        listing = safecopy.safe_files(Path(folder), max_depth=max_depth,
+                                      max_files=max_files - len(out), limit=max(left, 0))
+        out.update(listing.files)
     return out
 
 

@@ -164,13 +164,18 @@ def char_lm_train_step(
     state: dict | None = None,
     optimizer: str = "adagrad",
     learning_rate: float = 0.1,
-    clip_value: float | None = 5.0,
+    clip_value: float | None = None,
     max_norm: float | None = None,
 ) -> tuple[dict, dict | None, float, np.ndarray]:
     """One step of truncated BPTT on one window, then clipping, then the update.
 
     clip_value: clip every gradient entry to [-clip_value, clip_value] (None: don't);
     max_norm: rescale the gradients to global norm max_norm (None: don't).
+    Neither clips by default. A threshold only acts relative to the gradients' size: the
+    loss is a *mean* over the window's m T characters, so its gradient is m T times
+    smaller than min-char-rnn's summed-loss gradient and that model's entry clip of 5
+    would never act here; on chapter 8's model max_norm=1.0 or a clip_value of about 0.1
+    act on the unusually large steps.
     optimizer: "adagrad", "adam" or "sgd"; state: that optimizer's state (None at first).
     Returns (new parameters, new optimizer state, loss before the update, last state a).
     """
@@ -228,7 +233,7 @@ def char_lm_train(
     batch_size: int = 1,
     optimizer: str = "adagrad",
     learning_rate: float = 0.1,
-    clip_value: float | None = 5.0,
+    clip_value: float | None = None,
     max_norm: float | None = None,
 ) -> tuple[dict, list[float]]:
     """Run `steps` training steps over ids (N,), going round the text as often as needed

@@ -1,6 +1,7 @@
 """The ``{assignment}`` role: a download link to a released assignment notebook.
 
-``{assignment}`notation``` becomes a download link to
+The name must be an assignment of the course manifest (``course.toml`` beside the
+book's configuration). ``{assignment}`notation``` becomes a download link to
 ``exercises/notation/notation.ipynb`` when that file exists, and plain text saying the
 notebook is not released yet when it does not, so a chapter never breaks a ``-W``
 build. A page is re-read when its assignment file appears or disappears.
@@ -15,6 +16,8 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from autograder.course import load
+
 
 def _relpath(assignment: str) -> str:
     return f"exercises/{assignment}/{assignment}.ipynb"
@@ -23,9 +26,11 @@ def _relpath(assignment: str) -> str:
 def assignment_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     env: BuildEnvironment = inliner.document.settings.env
     assignment = text.strip()
-    if not assignment.isidentifier():
+    known = load(Path(env.srcdir) / "course.toml").assignments
+    if assignment not in known:
         msg = inliner.reporter.error(
-            f"assignment role: {assignment!r} is not an assignment name", line=lineno
+            f"assignment role: {assignment!r} is not an assignment of course.toml "
+            f"(it has {', '.join(known)})", line=lineno
         )
         return [inliner.problematic(rawtext, rawtext, msg)], [msg]
     rel = _relpath(assignment)

@@ -1,8 +1,8 @@
 """Chapter 8 demos: the character language model of the project, trained at build time.
 
 The model is the reference's `autograder.reference.char_lm` (an RNN over one-hot
-characters, trained with truncated BPTT, clipping and Adam), trained for a few hundred
-steps on sentences from a tiny random grammar. Checkpoints are kept for the demos.
+characters, trained with truncated BPTT, clipping by global norm at 1 and Adam), trained
+for a few hundred steps on sentences from a tiny random grammar. Checkpoints are kept for the demos.
 
 - `temperature_demo`: slider temperature; the next-character distribution after a
   prompt and a sample drawn at that temperature.
@@ -73,7 +73,7 @@ def trained_model() -> dict:
                 continue
             parameters, state, loss, a_prev = char_lm_train_step(
                 parameters, inputs, targets, a_prev, state, optimizer="adam",
-                learning_rate=0.01, clip_value=5.0)
+                learning_rate=0.01, max_norm=1.0)
             losses.append(loss)
             if len(losses) in CHECKPOINTS:
                 checkpoints[len(losses)] = parameters

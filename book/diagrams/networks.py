@@ -181,12 +181,13 @@ def bidirectional(steps: int = 4) -> Diagram:
 
 def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
     """One decoder step of an encoder-decoder with attention: the context c<t> is the
-    sum of the encoder states h<t'> weighted by alpha<t,t'>, which depend on s<t-1>;
-    the decoder also reads the previous output y<t-1>."""
+    sum of the bidirectional encoder's states h<t'> weighted by alpha<t,t'>, a softmax of
+    scores that use s<t-1>; the decoder also reads the previous output y<t-1>."""
     d = canvas(8.9, 5.6, x0=-0.3, y0=-0.5)
     ax = d.ax
     ye, yd = 0.85, 3.55
-    xs = [0.5 + 1.35 * k for k in range(len(weights))]
+    # the last encoder step stands apart, with a gap for the steps not drawn
+    xs = [0.5 + 1.35 * k for k in range(len(weights) - 1)] + [5.0]
     tx = len(weights)
     for k, cx in enumerate(xs, start=1):
         t = "T_x" if k == tx else str(k)
@@ -194,14 +195,26 @@ def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
         box(ax, (cx, -0.2), rf"$x{step(t)}$", "input", w=0.62, h=0.36)
         wire(ax, [(cx, -0.02), (cx, ye - 0.23)])
         if k > 1:
-            wire(ax, [(cx - 1.35 + 0.375, ye), (cx - 0.375, ye)])
-    label(ax, (xs[-1] + 0.5, ye), "encoder", ha="left", fontsize=9, color=MUTED)
+            left, right = xs[k - 2] + 0.375, cx - 0.375
+            if k == tx:  # "..." between step 3 and step T_x, in both directions
+                mid = (left + right) / 2
+                label(ax, (mid, ye), r"$\cdots$", fontsize=13)
+                for a, b in ((left, mid - 0.2), (mid + 0.2, right)):
+                    wire(ax, [(a, ye + 0.1), (b, ye + 0.1)], head=b == right)
+                    wire(ax, [(b, ye - 0.1), (a, ye - 0.1)], head=a == left)
+            else:  # left to right above, right to left below: a bidirectional encoder
+                wire(ax, [(left, ye + 0.1), (right, ye + 0.1)])
+                wire(ax, [(right, ye - 0.1), (left, ye - 0.1)])
+    label(ax, (xs[-1] + 0.5, ye), "bidirectional\nencoder", ha="left", fontsize=9,
+          color=MUTED)
     sx, sy = 6.9, 2.35
     op(ax, (sx, sy), r"$\Sigma$", r=0.2)
+    fan = []
     for k, (cx, alpha) in enumerate(zip(xs, weights, strict=True), start=1):
         t = "T_x" if k == tx else str(k)
         wire(ax, [(cx, ye + 0.23), (sx - 0.2, sy - 0.05)], lw=0.6 + 6 * alpha,
              color="#4a6fa5")
+        fan.append((cx + 0.55 * (sx - 0.2 - cx), ye + 0.23 + 0.55 * (sy - 0.05 - ye - 0.23)))
         label(ax, (cx - 0.08, ye + 0.42), rf"$\alpha{step('t,' + t)}$", ha="right",
               fontsize=9, color="#4a6fa5")
     # decoder
@@ -220,11 +233,10 @@ def seq2seq_attention(weights=(0.08, 0.62, 0.22, 0.08)) -> Diagram:
     box(ax, (sx, 4.55), rf"$\hat y{step('t')}$", "output", w=0.62, h=0.38)
     wire(ax, [(sx, yd + 0.23), (sx, 4.36)])
     label(ax, (4.9, 4.55), "decoder", fontsize=9, color=MUTED)
-    # the weights depend on the decoder's previous state
-    curve(ax, (5.5, yd - 0.23), (sx - 0.17, sy + 0.12), rad=0.35, color=MUTED,
-          dashed=True)
-    label(ax, (4.75, 2.75), rf"scores use $s{step('t-1')}$", fontsize=9, color=MUTED,
-          ha="center")
+    # the weights (a softmax of scores) depend on the decoder's previous state
+    curve(ax, (5.5, yd - 0.23), fan[1], rad=0.25, color=MUTED, dashed=True)
+    label(ax, (3.3, 2.75), rf"scores use $s{step('t-1')}$, softmax gives $\alpha$",
+          fontsize=9, color=MUTED, ha="center")
     label(ax, (sx + 0.3, sy - 0.35),
           r"$c^{\langle t \rangle} = \sum_{t'} \alpha^{\langle t,t' \rangle}"
           r" h^{\langle t' \rangle}$",
