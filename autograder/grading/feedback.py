@@ -53,10 +53,15 @@ def mathjax_source() -> str:
                             "install requirements.txt")
 
 
+def mathjax_texts() -> tuple[str, str]:
+    """The text of the two inline scripts `mathjax_script` writes (for CSP hashes)."""
+    return MATHJAX_CONFIG, mathjax_source().replace("</script", "<\\/script")
+
+
 def mathjax_script(_url=None) -> str:
     """The <script> elements that configure and load MathJax with no network."""
-    source = mathjax_source().replace("</script", "<\\/script")
-    return (f"<script>{MATHJAX_CONFIG}</script>\n"
+    config, source = mathjax_texts()
+    return (f"<script>{config}</script>\n"
             f"<script id=\"rnn-mathjax\">{source}</script>")
 
 
