@@ -335,8 +335,9 @@ def test_a_key_left_by_one_student_never_reaches_the_next(tmp_path):
         return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                          for o in c.get("outputs", []))
 
+    reader_points = sum(got["b_reader"][k] for k in full)
+    assert reader_points == 0, f"the reader scored {reader_points} of {sum(full.values())}"
+    assert "FOUND 0" in text("b_reader"), text("b_reader")
     stored = re.search(r"STORED (-?\d+) (\d+)", text("a_writer"))
     assert stored and (int(stored.group(1)), int(stored.group(2))) == (-1, EPERM), \
         text("a_writer")
-    assert "FOUND 0" in text("b_reader"), text("b_reader")
-    assert sum(got["b_reader"][k] for k in full) == 0, got
