@@ -15,8 +15,9 @@ builds a new root from an ALLOW-LIST and pivots into it:
   assignment's data files are copied in).
 
 Nothing else of the host exists in that view, and nothing the sandbox can write outlives
-it. Then it sets rlimits and drops to a uid leased to this job alone, with no groups, and
-runs the planned steps:
+it. Then it sets rlimits, joins a new session keyring, drops to a uid leased to this job
+alone, with no groups, installs the system-call allow-list (`syscalls.py`, seccomp: on
+every thread, inherited by every child), and runs the planned steps:
 
 - a code step: a notebook cell, through an IPython shell (magics work, output captured);
 - a calls step: calls the student's functions on the case arguments; the plain return
@@ -46,6 +47,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 MNT_DETACH = 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
 MAX_DEPTH = 32
 MAX_INT_BITS = 14_000  # about 4200 digits: the grader's JSON reader keeps Python's 4300
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -198,6 +200,30 @@ def drop_privileges(uid, gid):
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
     _libc().prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+
+
+def leave_session_keyring():
+    """Join a new, empty session keyring (owned by the grading user, gone with the job):
+    the one inherited from the grader is shared by every job it starts. Best effort (a
+    kernel without keys has nothing to share); the filter then blocks every key call."""
+    libc = _libc()
+    libc.syscall.restype = ctypes.c_long
+    number = SYS_KEYCTL.get(platform.machine())
+    if number is not None:
+        libc.syscall(number, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+
+
+def _load_syscalls():
+    """syscalls.py (the seccomp allow-list) and its binding, loaded by path while the
+    installation is visible: neither is in the sandbox's view."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "syscalls.py")
+    spec = importlib.util.spec_from_file_location("_rnn_syscalls", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import pyseccomp  # noqa: F401  (loads libseccomp now)
+    return module
 
 
 class CappedText(io.TextIOBase):
@@ -431,6 +457,7 @@ def main():
     sandbox = job["sandbox"]
     if sandbox.get("cgroups"):
         join_cgroups(sandbox["cgroups"])
+    syscalls = _load_syscalls() if sandbox.get("seccomp") else None
     import numpy as np  # imported while the installation is certainly readable
 
     with np.load(os.path.join(jobdir, "inputs.npz"), allow_pickle=False) as data:
@@ -448,8 +475,11 @@ def main():
             return None
 
     set_limits(sandbox["limits"])
+    leave_session_keyring()
     if sandbox["drop_privileges"]:
         drop_privileges(sandbox["uid"], sandbox["gid"])
+    if syscalls is not None:  # last: the calls above are not on its allow-list
+        syscalls.install()
     os.umask(0o077)
     os.chdir(workdir)
     config = Config()

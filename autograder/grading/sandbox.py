@@ -9,12 +9,13 @@ new root built from an allow-list (`view.py`: the interpreter, the standard libr
 system's shared libraries and the packages a student may use, read-only; a private
 size-capped /tmp holding the work folder; minimal /dev and /etc; /proc of the new PID
 namespace; nothing else of the host); a uid leased to this job alone (`caps.UidLease`), no
-groups, no_new_privs; per-process rlimits; and caps for the whole sandbox (`caps.py`): cgroups
+groups, no_new_privs; a system-call allow-list (`syscalls.py`, seccomp); per-process
+rlimits; and caps for the whole sandbox (`caps.py`): cgroups
 (memory, processes, one CPU's worth of time with an equal share) where the machine allows,
 otherwise a supervisor that sums the memory and CPU time of all the sandbox's processes.
 `capabilities().describe()` says which protection and which caps are in force; anything
 missing is logged loudly. Without root or `unshare` the job still runs in its own process
-group with the rlimits and the supervisor.
+group with the rlimits, the system-call allow-list and the supervisor.
 
 Time caps: each cell and each problem (calls step) has a wall-time cap, and the whole
 submission has one. A step that overruns, or kills its process (os._exit, segfault,
@@ -70,6 +71,7 @@ from autograder.grading.view import STUDENT_PACKAGES, view  # noqa: F401  (re-ex
 log = logging.getLogger("autograder.grading")
 
 WORKER = Path(__file__).with_name("_worker.py")
+SYSCALLS = Path(__file__).with_name("syscalls.py")
 SANDBOX_WORKDIR = "/tmp/submission"
 STARTUP_SECONDS = 30.0  # interpreter + numpy + IPython start, generous under load
 NAMESPACES = ["--net", "--mount", "--pid", "--ipc", "--uts"]
@@ -144,6 +146,7 @@ class Capabilities:
     missing: tuple
     cgroups: bool = False
     cgroup_problem: str = ""
+    seccomp: bool = False
 
     @property
     def mode(self) -> str:
@@ -159,10 +162,11 @@ class Capabilities:
                 f"and CPU time over the sandbox's processes ({self.cgroup_problem})")
         if not self.missing:
             return ("sandbox: own network/mount/PID/IPC/UTS namespaces, allow-listed root "
-                    f"view, size-capped private /tmp, leased unprivileged uid, rlimits, {caps},"
-                    " wall-time caps")
+                    f"view, size-capped private /tmp, leased unprivileged uid, system-call "
+                    f"allow-list (seccomp), rlimits, {caps}, wall-time caps")
+        held = "system-call allow-list (seccomp), " if self.seccomp else ""
         return ("sandbox DEGRADED, missing: " + "; ".join(self.missing)
-                + f". Still isolated by process, rlimits, {caps} and wall-time caps.")
+                + f". Still isolated by process, {held}rlimits, {caps} and wall-time caps.")
 
 
 @cache
@@ -193,8 +197,13 @@ def capabilities(mode: str | None = None) -> Capabilities:
     drop = root and mode != "process"
     if not drop:
         missing.append("unprivileged uid (code runs as the grading user)")
+    filter_problem = seccomp_problem()
+    if filter_problem:
+        missing.append("system-call allow-list (seccomp: every system call is open, keyring, "
+                       f"namespace, ptrace and bpf calls included): {filter_problem}")
     problem = cgroup_problem() if mode != "process" else "forced by RNN_GRADING_SANDBOX"
-    caps = Capabilities(namespaces, drop, tuple(missing), problem is None, problem or "")
+    caps = Capabilities(namespaces, drop, tuple(missing), problem is None, problem or "",
+                        not filter_problem)
     if missing:
         log.warning("SECURE GRADING IS DEGRADED on this machine: %s", caps.describe())
     elif not caps.cgroups:
@@ -202,6 +211,23 @@ def capabilities(mode: str | None = None) -> Capabilities:
                     "polling, which is coarser", problem)
     return caps
 
+
+@cache
+def seccomp_problem() -> str | None:
+    """None if the system-call allow-list can be installed here (tried in a child process
+    that then checks that a blocked call fails), else why not. RNN_GRADING_SECCOMP=off
+    forces it off (for tests of that path)."""
+    if os.environ.get("RNN_GRADING_SECCOMP", "auto") == "off":
+        return "forced off by RNN_GRADING_SECCOMP=off"
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-B", str(SYSCALLS)], capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"the probe did not run: {error}"
+    if proc.returncode != 0:
+        why = (proc.stdout + proc.stderr).strip().splitlines()
+        return why[-1][:300] if why else f"the probe failed (exit status {proc.returncode})"
+    return None
 
 
 # ------------------------------------------------------------------------ data files
@@ -329,6 +355,7 @@ def _sandbox_config(limits, uid, hide, caps, tmp, cgroups) -> dict:
     return {
         "namespace": caps.namespaces,
         "drop_privileges": caps.drop_privileges,
+        "seccomp": caps.seccomp,
         "uid": uid, "gid": uid,
         "view": {**view(), "empty": view()["empty"] + extra_empty},
         "root": str(tmp / "root"),
