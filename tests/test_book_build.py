@@ -323,7 +323,7 @@ def test_reading_lists_name_the_course_anchors():
 @pytest.mark.book
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_check_yourself_answers_are_closed_toggles_in_the_built_page(built_book, chapter):
-    html = page(built_book, chapter)
+    html = page(built_book, f"book/{chapter}")
     start = html.index('id="check-yourself"')
     end = html.index('id="further-reading"')
     section = html[start:end]
