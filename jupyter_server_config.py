@@ -18,3 +18,7 @@ c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 # Under JupyterHub the hub's own login applies and this setting is not used.
 c.IdentityProvider.cookie_options = {"path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")}
+
+# Every formgrader page carries a Content-Security-Policy header (script by hash only; a
+# submission's own files sandboxed): autograder/grading/formgrader_csp.py.
+c.ServerApp.jpserver_extensions.update({"autograder.grading.formgrader_csp": True})

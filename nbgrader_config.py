@@ -124,7 +124,14 @@ c.CsvExportPlugin.to = str(GRADING / "grades.csv")
 # Feedback readable offline: MathJax is inlined from sphinx-mathjax-offline (no CDN), long
 # check messages wrap (autograder/grading/feedback.py, autograder/grading/templates/).
 c.GenerateFeedback.preprocessors.append("autograder.grading.feedback.FeedbackStyle")
-c.HTMLExporter.filters = {"rnn_mathjax": "autograder.grading.feedback.mathjax_script"}
+# What each page shows is recorded from the gradebook (_grading/feedback_state/), first,
+# for `python -m autograder feedback --check`, which never reads the student-written page.
+c.GenerateFeedback.preprocessors.insert(0, "autograder.grading.feedback.RecordFeedback")
+# Each page that shows student work carries a Content-Security-Policy (script by hash
+# only: autograder/grading/csp.py); the formgrader's server adds one to its responses.
+c.HTMLExporter.filters = {"rnn_mathjax": "autograder.grading.feedback.mathjax_script",
+                          "rnn_mathjax2_shim": "autograder.grading.csp.mathjax2_shim",
+                          "rnn_csp": "autograder.grading.csp.page_meta"}
 c.HTMLExporter.extra_template_basedirs = [
     str(Path(autograder.grading.__file__).parent / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),

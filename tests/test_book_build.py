@@ -251,3 +251,85 @@ def test_widget_manager_loads_only_where_a_widget_is_shown():
     without = {"script_files": scripts(), "body": "<p>frames only</p>"}
     drop_unused_widget_manager(app, "p", "page.html", without, None)
     assert [str(s.filename) for s in without["script_files"]] == ["_static/doctools.js"]
+
+
+# The learning aids every chapter has (DESIGN.md, "The book"): objectives at the top; a
+# summary, "check yourself" questions with answers behind a toggle, and further reading at
+# the end, in that order.
+AIDS_AT_THE_END = ["Summary", "Check yourself", "Further reading"]
+
+
+def h2_sections(text: str) -> list[tuple[str, str]]:
+    """(title, body) of every '## ' section of a MyST source, code cells left out."""
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    parts = re.split(r"^## (.+)$", prose, flags=re.M)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_objectives_questions_summary_and_reading(chapter):
+    text = (BOOK / f"{chapter}.md").read_text(encoding="utf-8")
+    before_first_section = re.split(r"^## ", text, maxsplit=1, flags=re.M)[0]
+    objectives = re.search(r"^:::\{admonition\} Learning objectives\n(.*?)^:::$",
+                           before_first_section, flags=re.S | re.M)
+    assert objectives, f"{chapter}: no 'Learning objectives' admonition before its first section"
+    assert 3 <= len(re.findall(r"^\* ", objectives.group(1), flags=re.M)) <= 5, (
+        f"{chapter}: the objectives should be 3 to 5 items")
+
+    sections = h2_sections(text)
+    titles = [title.strip() for title, _ in sections]
+    assert titles[-3:] == AIDS_AT_THE_END, (
+        f"{chapter}: the chapter should end with {AIDS_AT_THE_END}, it ends with {titles[-3:]}")
+    body = dict((title.strip(), body) for title, body in sections)
+    assert re.search(r"^\* ", body["Summary"], flags=re.M), f"{chapter}: empty summary"
+
+    questions = re.split(r"^\d+\. ", body["Check yourself"], flags=re.M)[1:]
+    assert 3 <= len(questions) <= 6, f"{chapter}: {len(questions)} questions, not 3 to 6"
+    for number, question in enumerate(questions, 1):
+        # The question is visible; its answer is hidden in a dropdown (a <details> element:
+        # it needs no JavaScript, so it opens from file:// too).
+        assert re.search(r"\S\s*\n\s*\n\s+:::\{dropdown\} Answer\n(.+?)\n\s+:::\s*$",
+                         question, flags=re.S), (
+            f"{chapter}: question {number} has no answer in a ':::{{dropdown}} Answer' "
+            "right after the question")
+
+    reading = re.findall(r"^\* (.+)$", body["Further reading"], flags=re.M)
+    assert len(reading) >= 3, f"{chapter}: further reading lists {len(reading)} items"
+    for item in reading:
+        # a paper with its year, or a web page with its link
+        assert re.search(r"\((19|20)\d\d[;)]", item) or "](http" in item, (
+            f"{chapter}: reading item with neither a year nor a link: {item}")
+
+
+def test_reading_lists_name_the_course_anchors():
+    """The notes recommend Olah's post; the issue asks for Karpathy's min-char-rnn and essay,
+    d2l's RNN chapters, and (chapter 7) the Transformer paper."""
+    readings = {c: dict(h2_sections((BOOK / f"{c}.md").read_text(encoding="utf-8")))
+                .get("Further reading", "") for c in CHAPTERS}
+    everything = "\n".join(readings.values())
+    for anchor in ("Understanding LSTM Networks", "min-char-rnn",
+                   "The Unreasonable Effectiveness of Recurrent Neural Networks",
+                   "Dive into Deep Learning"):
+        assert anchor in everything, f"no chapter's further reading names {anchor!r}"
+    assert "Attention Is All You Need" in readings["07_architectures"]
+    titles = [t.strip() for t, _ in
+              h2_sections((BOOK / "07_architectures.md").read_text(encoding="utf-8"))]
+    bridge = titles[-4]
+    assert "recurrence" in bridge.lower(), (
+        f"chapter 7's last section before its summary should bridge to attention-only "
+        f"models, it is {bridge!r}")
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_check_yourself_answers_are_closed_toggles_in_the_built_page(built_book, chapter):
+    html = page(built_book, f"book/{chapter}")
+    start = html.index('id="check-yourself"')
+    end = html.index('id="further-reading"')
+    section = html[start:end]
+    details = re.findall(r"<details\b[^>]*>", section)
+    questions = len(re.findall(r"^\d+\. ", dict(h2_sections(
+        (BOOK / f"{chapter}.md").read_text(encoding="utf-8")))["Check yourself"], flags=re.M))
+    assert len(details) == questions, f"{chapter}: {len(details)} toggles for {questions} questions"
+    assert not any(re.search(r"\bopen\b", d) for d in details), f"{chapter}: an answer is open"
+    assert section.count("<summary") == questions

@@ -130,3 +130,19 @@ def test_book_has_math_images_and_blocks_the_network(built_book, offline_page):
     page.evaluate("fetch('https://example.org/x').catch(() => null)")
     page.wait_for_timeout(300)
     assert offline_page.blocked == ["https://example.org/x"]
+
+
+def test_check_yourself_answer_opens_from_the_keyboard_offline(built_book, offline_page):
+    """A chapter's answers are closed <details> toggles: from file://, with the network
+    blocked, the first one takes keyboard focus, Enter opens it, and its math is typeset."""
+    page = offline_page.page
+    page.goto((built_book / "book" / "03_forward_pass.html").as_uri(), wait_until="load")
+    first = page.locator("#check-yourself details").first
+    assert first.evaluate("d => d.open") is False
+    answer = first.locator("summary")
+    answer.focus()
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    assert first.evaluate("d => d.open") is True
+    assert first.locator("mjx-container").count() > 0, "the answer's math is not typeset"
+    assert offline_page.problems() == [], "\n".join(offline_page.problems())

@@ -297,6 +297,43 @@ def test_every_function_given_arrays_or_dicts_has_the_inputs_sub_check():
             assert inputs and all(case.keep_inputs for case in inputs), name
 
 
+def _wrong_kind(expected: object) -> object:
+    """A value of another kind than the reference's output: a scalar, or a string where
+    the reference returns a number."""
+    return "0" if isinstance(expected, (int, float)) and not isinstance(expected, bool) else 0.0
+
+
+WITH_INPUTS = sorted(name for name, c in CHECKS.items()
+                     if any(case.keep_inputs for part in PARTS for case in c.cases(part)))
+
+
+@pytest.mark.parametrize("package", ["autograder.checks", "rnn_checks"])
+@pytest.mark.parametrize("name", WITH_INPUTS)
+def test_the_inputs_sub_check_counts_only_for_an_output_of_the_right_kind(name, package):
+    """A function that changes nothing because it does nothing (returns None, or a value of
+    another kind) earns nothing for "does not change its inputs"; the reference earns it.
+    The instructor's checks (public and hidden cases, as grading judges them) and the
+    student package (the public checks a student runs) judge alike."""
+    import importlib
+
+    from autograder.checks.core import INPUTS
+
+    checks = importlib.import_module(package)
+    check_ = checks.CHECKS[name]
+    parts = PARTS if package == "autograder.checks" else ("public",)
+    cases = [case for part in parts for case in check_.cases(part) if case.check == INPUTS]
+    assert cases and all(case.keep_inputs for case in cases)
+    for case in cases:
+        wrong = _wrong_kind(check_.expected(case))
+        for label, fn in [("None", lambda *a, **k: None),
+                          (repr(wrong), lambda *a, w=wrong, **k: w)]:
+            result = checks.run_case(check_, case, fn)
+            assert (result.points, result.passed) == (0.0, False), (case.key, label)
+            assert "right kind" in result.message, result.message
+        honest = checks.run_case(check_, case, CHECKS[name].function)
+        assert honest.passed and honest.points == case.points > 0, honest
+
+
 def test_one_gradient_check_threshold_everywhere():
     assert FD_REL_ERROR == 1e-5
     book = (ROOT / "book" / "04_bptt.md").read_text()

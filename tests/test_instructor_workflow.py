@@ -40,12 +40,12 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.grading.feedback import page_scores
 from autograder.grading.ids import slug
+from autograder.grading.textsafe import md_text
 
 sys.path.insert(0, str(Path(__file__).parent / "hostile"))
 import corpus  # noqa: E402
-from course import BIN, REPO, make_course, nbgrader  # noqa: E402
+from course import BIN, REPO, make_course, nbgrader, page_scores  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.browser]
 A = corpus.ASSIGNMENT
@@ -255,9 +255,10 @@ def test_instructor_workflow_as_documented(tmp_path, browser):
     graded = autograder(course, "grade", A, "--problem-timeout", "30")
     assert "SAWarning" not in graded.stderr and "sqlalchemy" not in graded.stderr.lower()
     report = course / "_grading" / "integrity" / f"{A}.md"
-    assert f"## {ANN}" in report.read_text() and "importlib" in report.read_text()
+    # The report is Markdown with every student-derived value escaped as text.
+    assert f"## {md_text(ANN)}" in report.read_text() and "importlib" in report.read_text()
     autograder(course, "grade", A, "--student", "smithjohn", "--problem-timeout", "30")
-    assert f"## {ANN}" in report.read_text(), "--student replaced the class's report"
+    assert f"## {md_text(ANN)}" in report.read_text(), "--student replaced the class's report"
     db = f"sqlite:///{course / '_grading' / 'gradebook.db'}"
 
     def score(student: str, grade_id: str) -> float:

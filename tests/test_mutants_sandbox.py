@@ -5,6 +5,7 @@ cell by cell, and the same failing sub-checks as through `run_case`."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 
@@ -14,6 +15,7 @@ from mutants.edits import BLAME, EDIT_MUTANTS
 from mutants.student import ROOT, Edit, namespace
 
 from autograder.checks import CHECKS, run_case
+from autograder.checks.core import INPUTS
 from autograder.grading.notebook import grade_notebook, is_test_cell
 from autograder.grading.sandbox import Limits
 from autograder.grading.testcells import parse_test_cell
@@ -90,3 +92,35 @@ def test_sandbox_and_in_process_agree(category, edits):
             assert text.count("KeyError") == 1, text
             assert "in rnn_cell_forward, line" in text and "yt_pred = softmax(" in text
     assert lost > 0, f"{category}: the mutant lost no points in the sandbox"
+
+
+def _returning_none(source: str) -> str:
+    """A solution cell with the body of every function replaced by `return None`."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.body = [ast.Return(ast.Constant(None))]
+    return ast.unparse(tree)
+
+
+@pytest.mark.parametrize("assignment", ["notation", "forward_pass", "bptt",
+                                        "vanishing_gradients", "gru_lstm", "architectures",
+                                        "char_lm"])
+def test_functions_that_return_none_earn_nothing_in_the_sandbox(assignment):
+    """Real grading (public and hidden test cells, in the sandbox) of a notebook whose every
+    function does nothing: "does not change its inputs" fails in every cell that has it
+    and the notebook scores 0."""
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = _returning_none(cell.source)
+    grade_notebook(nb, Limits(problem_timeout=60, submission_timeout=300))
+    tested = [cell for cell in nb.cells if is_test_cell(cell)]
+    scores = {cell.metadata["nbgrader"]["grade_id"]: float(cell.outputs[1]["data"]["text/plain"])
+              for cell in tested}
+    assert scores and all(score == 0.0 for score in scores.values()), scores
+    texts = [cell.outputs[0]["text"] for cell in tested]
+    judged = [re.findall(rf"^ +(PASS|FAIL) +{INPUTS} ", text, re.M) for text in texts]
+    assert sum(map(len, judged)) >= 3 and "PASS" not in sum(judged, []), texts
+    assert all("must return an output of the right kind" in text
+               for text, marks in zip(texts, judged, strict=True) if marks)

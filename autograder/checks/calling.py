@@ -17,7 +17,10 @@ returns a report (a dict). The spec (plain data, every key optional):
   correct helper whatever the state of the student's own. For every matched call the
   student's own helper also runs on the same arguments; when its result differs, the
   report says so (`helpers[name]["differs"]`), so that the caller's report can name the
-  helper once.
+  helper once. In the sandbox the tables stay with the grader: `helpers` is then a list
+  of names, and `call(..., answer=...)` asks the grader for each value (`answer(name,
+  args)` returns `(True, output)` for a recorded call, `(False, None)` otherwise);
+  `table_answer(tables)` is that function for tables held in this process.
 - `generators`: {kwarg: seed}: pass `np.random.default_rng(seed)` as that keyword
   argument (a real Generator: plain data cannot hold one); `rng_used` says whether the
   function drew from it.
@@ -45,10 +48,13 @@ MATCH_RTOL, MATCH_ATOL = 1e-9, 1e-12
 _THIS = os.path.abspath(__file__)
 
 
-def call(fn, args: tuple, kwargs: dict, spec: dict | None = None) -> dict:
+def call(fn, args: tuple, kwargs: dict, spec: dict | None = None, answer=None) -> dict:
     spec = spec or {}
+    if answer is None:  # tables in this process (names alone: nothing recorded here)
+        tables = spec.get("helpers")
+        answer = table_answer(tables if isinstance(tables, dict) else {})
     fresh = [(copy.deepcopy(args), copy.deepcopy(kwargs)) for _ in spec.get("reseed") or []]
-    report = _one_call(fn, args, kwargs, spec)
+    report = _one_call(fn, args, kwargs, spec, answer)
     if spec.get("return_args"):
         generators = set(spec.get("generators") or {})
         report["after"] = [list(args), {k: v for k, v in kwargs.items() if k not in generators}]
@@ -57,20 +63,20 @@ def call(fn, args: tuple, kwargs: dict, spec: dict | None = None) -> dict:
     again = []
     for seeds, (args_, kwargs_) in zip(spec.get("reseed") or [], fresh, strict=True):
         more = dict(spec, generators={**(spec.get("generators") or {}), **seeds})
-        again.append(_one_call(fn, args_, kwargs_, more))
+        again.append(_one_call(fn, args_, kwargs_, more, answer))
     if again:
         report["again"] = again
     return report
 
 
-def _one_call(fn, args, kwargs, spec) -> dict:
+def _one_call(fn, args, kwargs, spec, answer) -> dict:
     report: dict = {}
     generators = {name: np.random.default_rng(int(seed))
                   for name, seed in (spec.get("generators") or {}).items()}
     states = {name: repr(g.bit_generator.state) for name, g in generators.items()}
     kwargs.update(generators)
     stats = {name: {"hits": 0, "misses": 0, "differs": []} for name in spec.get("helpers") or {}}
-    restore = _substitute(fn, spec.get("helpers") or {}, stats)
+    restore = _substitute(fn, list(stats), answer, stats)
     try:
         report["output"] = fn(*args, **kwargs)
         report["status"] = "ok"
@@ -164,16 +170,26 @@ def shared_parts(output, args, kwargs) -> list:
 
 # -- helper substitution ------------------------------------------------------------------
 
-def _substitute(fn, helpers: dict, stats: dict) -> list:
+def table_answer(tables: dict):
+    """`answer` for recorded tables {name: [[args, output], ...]} held in this process."""
+    def answer(name: str, given: list):
+        for recorded_args, recorded_output in tables.get(name) or []:
+            if close(given, list(recorded_args)):
+                return True, copy.deepcopy(recorded_output)
+        return False, None
+    return answer
+
+
+def _substitute(fn, names: list, answer, stats: dict) -> list:
     namespace = getattr(fn, "__globals__", None)
-    if not helpers or not isinstance(namespace, dict):
+    if not names or not isinstance(namespace, dict):
         return []
     restore = []
-    for name, table in helpers.items():
+    for name in names:
         had = name in namespace
         own = namespace.get(name)
         restore.append((name, had, own))
-        namespace[name] = _lookup(name, own, table, stats[name])
+        namespace[name] = _lookup(name, own, answer, stats[name])
     return restore
 
 
@@ -197,15 +213,15 @@ def _positional(own, args: tuple, kwargs: dict):
     return list(bound.args) + [v for k, v in bound.kwargs.items()]
 
 
-def _lookup(name: str, own, table: list, stat: dict):
+def _lookup(name: str, own, answer, stat: dict):
     def helper(*args, **kwargs):
         given = _positional(own, args, kwargs) if callable(own) else list(args)
-        for recorded_args, recorded_output in table:
-            if given is not None and close(given, list(recorded_args)):
-                stat["hits"] += 1
-                if len(stat["differs"]) < 1:
-                    _compare_own(name, own, args, kwargs, recorded_output, stat)
-                return copy.deepcopy(recorded_output)
+        found, output = answer(name, given) if given is not None else (False, None)
+        if found:
+            stat["hits"] += 1
+            if len(stat["differs"]) < 1:
+                _compare_own(name, own, args, kwargs, output, stat)
+            return output
         stat["misses"] += 1
         if not callable(own):
             raise NameError(f"name {name!r} is not defined")
@@ -304,4 +320,5 @@ def plain_report(report: dict, convert) -> dict:
     return out
 
 
-__all__ = ["call", "plain_report", "close", "difference", "shared_parts", "where"]
+__all__ = ["call", "plain_report", "close", "difference", "shared_parts", "table_answer",
+           "where"]

@@ -1,6 +1,6 @@
 """The sandbox side of secure grading: runs ONE submission's code, untrusted from here on.
 
-Started by `sandbox.py` as `python -I _worker.py JOBDIR PROGRESS_FD`, inside fresh
+Started by `sandbox.py` as `python -I _worker.py JOBDIR PROGRESS_FD COMMAND_FD`, inside fresh
 network, mount, PID, IPC and UTS namespaces when the machine allows it. While still root
 it joins the job's own cgroups (memory, processes, CPU: caps for the whole sandbox), then
 builds a new root from an ALLOW-LIST and pivots into it:
@@ -15,15 +15,21 @@ builds a new root from an ALLOW-LIST and pivots into it:
   assignment's data files are copied in).
 
 Nothing else of the host exists in that view, and nothing the sandbox can write outlives
-it. Then it sets rlimits and drops to a uid leased to this job alone, with no groups, and
-runs the planned steps:
+it. Then it sets rlimits, joins a new session keyring, drops to a uid leased to this job
+alone, with no groups, installs the system-call allow-list (`syscalls.py`, seccomp: on
+every thread, inherited by every child), and runs the planned steps:
 
 - a code step: a notebook cell, through an IPython shell (magics work, output captured);
 - a calls step: calls the student's functions on the case arguments; the plain return
   values go back on PROGRESS_FD (the trusted grader judges them).
 
-PROGRESS_FD carries "start i", "done i JSON_BYTES NPZ_BYTES" followed by that many bytes of
-the step's record (JSON) and arrays (npz), and "end". It deliberately imports nothing from
+The grader decides which step runs and when: it writes "run i" on COMMAND_FD (and starts
+that step's clock), then "end". PROGRESS_FD carries "ready" (once, before any student
+code), "done i JSON_BYTES NPZ_BYTES" followed by that many bytes of the step's record
+(JSON) and arrays (npz), and "ask JSON_BYTES NPZ_BYTES" + bytes: a graded helper's
+arguments, to which the grader answers on COMMAND_FD with "answer J N" + bytes (the
+recorded output of a correct helper on exactly those arguments) or "none" (recorded
+helper outputs never enter the sandbox). It deliberately imports nothing from
 `autograder` (the package is not in the view), and nothing it does is trusted: the grader
 only reads plain arrays and JSON back, within its byte caps.
 """
@@ -41,6 +47,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 MNT_DETACH = 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
 MAX_DEPTH = 32
 MAX_INT_BITS = 14_000  # about 4200 digits: the grader's JSON reader keeps Python's 4300
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -195,6 +202,30 @@ def drop_privileges(uid, gid):
     _libc().prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
 
 
+def leave_session_keyring():
+    """Join a new, empty session keyring (owned by the grading user, gone with the job):
+    the one inherited from the grader is shared by every job it starts. Best effort (a
+    kernel without keys has nothing to share); the filter then blocks every key call."""
+    libc = _libc()
+    libc.syscall.restype = ctypes.c_long
+    number = SYS_KEYCTL.get(platform.machine())
+    if number is not None:
+        libc.syscall(number, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+
+
+def _load_syscalls():
+    """syscalls.py (the seccomp allow-list) and its binding, loaded by path while the
+    installation is visible: neither is in the sandbox's view."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "syscalls.py")
+    spec = importlib.util.spec_from_file_location("_rnn_syscalls", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import pyseccomp  # noqa: F401  (loads libseccomp now)
+    return module
+
+
 class CappedText(io.TextIOBase):
     """A text sink that keeps the first `limit` characters and counts the rest."""
 
@@ -293,6 +324,67 @@ def _load_calling():
 CALLING = _load_calling()
 
 
+class Channel:
+    """The pipes to the grader: `send` on the progress fd, lines and bytes from the
+    command fd."""
+
+    def __init__(self, progress_fd, command_fd):
+        self.progress_fd, self.command_fd = progress_fd, command_fd
+
+    def send(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.progress_fd, view):]
+
+    def read(self, size):
+        parts = []
+        while size > 0:
+            part = os.read(self.command_fd, min(size, 1 << 20))
+            if not part:
+                raise EOFError("the grader closed the command pipe")
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def line(self):
+        out = bytearray()
+        while not out.endswith(b"\n"):
+            if len(out) > 200:
+                raise EOFError("the command pipe holds something else")
+            out += self.read(1)
+        return out[:-1].decode("ascii").split(" ")
+
+
+def asker(channel, key, np):
+    """`answer` for `calling.call`: the grader's recorded value of helper `name` on the
+    arguments `given` of the case `key`, or (False, None)."""
+
+    def answer(name, given):
+        arrays = {}
+        try:
+            tree = encode({"key": key, "name": name, "args": given}, arrays, np, "arguments")
+        except TypeError:  # not plain data: no recorded call has these arguments
+            return False, None
+        text = json.dumps(tree).encode()
+        blob = io.BytesIO()
+        np.savez(blob, **arrays)
+        blob = blob.getvalue()
+        channel.send(f"ask {len(text)} {len(blob)}\n".encode() + text + blob)
+        reply = channel.line()
+        if reply[0] != "answer":
+            return False, None
+        raw = channel.read(int(reply[1]) + int(reply[2]))
+        size = int(reply[1])
+        with np.load(io.BytesIO(raw[size:]), allow_pickle=False) as data:
+            values = {k: data[k] for k in data.files}
+        return True, decode(json.loads(raw[:size]), values)
+
+    return answer
+
+
+CHANNEL = None  # the pipes to the grader, once main() opened them
+
+
 def run_calls(step, shell, inputs, np):
     arrays, calls = {}, {}
     for call in step["calls"]:
@@ -310,7 +402,9 @@ def run_calls(step, shell, inputs, np):
 
                 def plain(obj, scratch=scratch):
                     return decode(encode(obj, scratch, np), scratch)
-                report = CALLING.plain_report(CALLING.call(fn, args, kwargs, spec), plain)
+                answer = asker(CHANNEL, call["key"], np) if CHANNEL else None
+                report = CALLING.plain_report(CALLING.call(fn, args, kwargs, spec, answer),
+                                              plain)
                 calls[call["key"]] = {"ok": encode({"call_report": report}, arrays, np)}
             except BaseException as error:  # SystemExit, KeyboardInterrupt too
                 calls[call["key"]] = {"raised": [type(error).__name__, _safe_str(error)]}
@@ -357,14 +451,13 @@ def install_check_stub():
 
 
 def main():
-    jobdir, progress_fd = sys.argv[1], int(sys.argv[2])
+    jobdir, progress_fd, command_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     with open(os.path.join(jobdir, "job.json"), encoding="utf-8") as f:
         job = json.load(f)
-    with open(os.path.join(jobdir, "plan.json"), encoding="utf-8") as f:
-        plan = json.load(f)
     sandbox = job["sandbox"]
     if sandbox.get("cgroups"):
         join_cgroups(sandbox["cgroups"])
+    syscalls = _load_syscalls() if sandbox.get("seccomp") else None
     import numpy as np  # imported while the installation is certainly readable
 
     with np.load(os.path.join(jobdir, "inputs.npz"), allow_pickle=False) as data:
@@ -382,8 +475,11 @@ def main():
             return None
 
     set_limits(sandbox["limits"])
+    leave_session_keyring()
     if sandbox["drop_privileges"]:
         drop_privileges(sandbox["uid"], sandbox["gid"])
+    if syscalls is not None:  # last: the calls above are not on its allow-list
+        syscalls.install()
     os.umask(0o077)
     os.chdir(workdir)
     config = Config()
@@ -396,14 +492,15 @@ def main():
     install_check_stub()
     limit = job.get("output_chars", 20000)
 
-    def progress(data):
-        view = memoryview(data)
-        while view:
-            view = view[os.write(progress_fd, view):]
-
-    for index in plan:
+    global CHANNEL
+    CHANNEL = channel = Channel(progress_fd, command_fd)
+    channel.send(b"ready\n")
+    while True:
+        command = channel.line()
+        if command[0] != "run":
+            break
+        index = int(command[1])
         step = job["steps"][index]
-        progress(f"start {index}\n".encode())
         out = CappedText(limit)
         record = {"status": "ok", "error": None}
         old = sys.stdout, sys.stderr
@@ -427,8 +524,7 @@ def main():
         np.savez(blob, **arrays)
         text = json.dumps(record).encode()
         blob = blob.getvalue()
-        progress(f"done {index} {len(text)} {len(blob)}\n".encode() + text + blob)
-    progress(b"end\n")
+        channel.send(f"done {index} {len(text)} {len(blob)}\n".encode() + text + blob)
     os._exit(0)
 
 

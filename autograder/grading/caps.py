@@ -1,6 +1,7 @@
 """Per-sandbox identities and caps, shared by all of a sandbox's processes.
 
-- `UidLease`: a uid no other sandbox on the machine holds (any number of workers).
+- `UidLease`: a uid no other sandbox on the machine holds (any number of workers); the
+  uid's kernel keyrings are emptied when it is leased and when it is released.
 - `Cgroups`: the job's own cgroup v1 groups (memory, pids, cpu), where the machine allows
   (`cgroup_problem()` says why not); killing them ends every process of the job.
 - Process helpers for the supervisor that replaces cgroups elsewhere (`uid_pids`,
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from functools import cache
@@ -50,6 +54,7 @@ class UidLease:
                 sock.close()
                 continue
             self.uid, self.sock = uid, sock
+            clear_keyrings(uid)
             return
         raise RuntimeError("no free sandbox uid")
 
@@ -64,10 +69,61 @@ class UidLease:
             lease.sock.close()
             raise
         lease.uid = uid
+        clear_keyrings(uid)
         return lease
 
     def release(self) -> None:
+        clear_keyrings(self.uid)
         self.sock.close()
+
+
+# --------------------------------------------------------------------------- keyrings
+
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
+# Started as root, becomes the uid, then empties its user keyring (-4), its user session
+# keyring (-5) and its persistent keyring (KEYCTL_GET_PERSISTENT 22, linked into the
+# process keyring -2).
+CLEAR_KEYRINGS = """
+import ctypes, os, sys
+uid, nr = int(sys.argv[1]), int(sys.argv[2])
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+KEYCTL_CLEAR, KEYCTL_GET_PERSISTENT = 7, 22
+rings = [-4, -5, libc.syscall(nr, KEYCTL_GET_PERSISTENT, ctypes.c_long(-1), ctypes.c_long(-2))]
+failed = [r for r in rings if r != -1 and libc.syscall(nr, KEYCTL_CLEAR, ctypes.c_long(r)) != 0]
+sys.exit(1 if failed else 0)
+"""
+
+
+def key_owners() -> set[int]:
+    """The uids that own kernel keys now (`/proc/key-users`; empty without keys)."""
+    try:
+        with open("/proc/key-users") as f:
+            return {int(line.split(":", 1)[0]) for line in f if ":" in line}
+    except (OSError, ValueError):
+        return set()
+
+
+def clear_keyrings(uid: int) -> None:
+    """Empty `uid`'s keyrings, which outlive its processes: a key one job stored there would
+    reach the next job with the same uid. Only where the uid owns keys (the seccomp
+    filter keeps sandboxes from making any), by a child process that becomes the uid (the
+    interpreter may not be executable by it); needs root."""
+    number = SYS_KEYCTL.get(platform.machine())
+    if uid not in key_owners() or number is None or os.geteuid() != 0:
+        return
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", CLEAR_KEYRINGS, str(uid),
+                               str(number)], cwd="/", timeout=30, env={"PATH": "/usr/bin:/bin"},
+                              capture_output=True)
+        if proc.returncode != 0:
+            log.error("could not clear the keyrings of sandbox uid %s: %s", uid,
+                      proc.stderr.decode(errors="replace")[-500:])
+    except (OSError, subprocess.SubprocessError) as error:
+        log.error("could not clear the keyrings of sandbox uid %s: %s", uid, error)
 
 
 # --------------------------------------------------------------------------- cgroups

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from autograder.grading import feedback as feedback_pages
 from autograder.grading import ids, integrity, preprocessors, sandbox
+from autograder.grading.textsafe import printable
 
 
 class ProgressBar:
@@ -43,7 +44,7 @@ class ProgressBar:
             elapsed = time.monotonic() - self.start
             self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
                               f"{self.done}/{self.total} {elapsed:5.0f} s  "
-                              f"{student[:20]:<20} {score:g}/{most:g}   ")
+                              f"{printable(student)[:20]:<20} {score:g}/{most:g}   ")
             self.stream.flush()
 
     def close(self) -> None:
@@ -78,8 +79,17 @@ class FailureLog(logging.Handler):
             return
         if self.current and "Traceback" in message:
             lines = [line.strip() for line in message.splitlines() if line.strip()]
-            self.reasons[self.current] = lines[-1][:200] if lines else "error"
+            self.reasons[self.current] = printable(lines[-1][:200]) if lines else "error"
             self.current = None
+
+
+def _printable_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the record's message with control characters made visible."""
+    try:
+        record.msg, record.args = printable(record.getMessage(), keep_newlines=True), ()
+    except Exception:
+        pass
+    return True
 
 
 def _previous_runs(coursedir, assignment: str, submitted: dict) -> dict[str, float]:
@@ -144,6 +154,8 @@ def grade(args) -> int:
     preprocessors.progress_listeners.append(bar.update)
     failures = FailureLog()
     app.log.addHandler(failures)
+    for handler in app.log.handlers:  # nbgrader's log quotes student messages too
+        handler.addFilter(_printable_record)
     previous = _previous_runs(coursedir, args.assignment, submitted)
     start, started_at = time.monotonic(), time.time()
     status = 0
@@ -202,8 +214,9 @@ def grade_distributed(args, coursedir, submitted: dict, total: int) -> int:
             print(f"  {student}: the cluster task failed: {result}", file=sys.stderr)
         elif result.returncode != 0:
             status = 1
-            print(f"  {student}: nbgrader autograde on {result.worker} exited with "
-                  f"{result.returncode}:\n{result.log[-1500:]}", file=sys.stderr)
+            print(f"  {printable(student)}: nbgrader autograde on {result.worker} exited "
+                  f"with {result.returncode}:\n"
+                  f"{printable(result.log[-1500:], keep_newlines=True)}", file=sys.stderr)
     print(summary(coursedir, args.assignment, submitted, seconds, len(workers)),
           file=sys.stderr)
     print(f"  graded on {len(workers)} worker processes: {', '.join(workers)}",
@@ -293,7 +306,8 @@ def summary(coursedir, assignment: str, submitted: dict, seconds: float,
     if attention:
         lines.append(f"  {len(attention)} problems need attention:")
         lines += attention
-    return "\n".join(lines)
+    # Ids and messages come from students: no control character reaches the terminal.
+    return "\n".join(printable(line) for line in lines)
 
 
 def _grading_meta(coursedir, assignment: str, student: str) -> list[dict]:

@@ -5,15 +5,18 @@
   place of nbconvert's CDN script; the course's `mathjax.html.j2` templates call it.
 - `FeedbackStyle`: a preprocessor that adds CSS so that long check messages wrap inside
   their boxes instead of being clipped.
-- `stale_feedback`: feedback pages older than the grades they report (a score changed
-  in the formgrader, or a re-grade, after the page was written).
+- `RecordFeedback`: a preprocessor that records, from the gradebook, what each page it
+  writes shows; `stale_feedback`: pages whose record differs from the gradebook now (a
+  score changed in the formgrader, or a re-grade, after the page was written). Neither
+  reads a page's text: the student wrote part of it.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.metadata
-import re
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +53,15 @@ def mathjax_source() -> str:
                             "install requirements.txt")
 
 
+def mathjax_texts() -> tuple[str, str]:
+    """The text of the two inline scripts `mathjax_script` writes (for CSP hashes)."""
+    return MATHJAX_CONFIG, mathjax_source().replace("</script", "<\\/script")
+
+
 def mathjax_script(_url=None) -> str:
     """The <script> elements that configure and load MathJax with no network."""
-    source = mathjax_source().replace("</script", "<\\/script")
-    return (f"<script>{MATHJAX_CONFIG}</script>\n"
+    config, source = mathjax_texts()
+    return (f"<script>{config}</script>\n"
             f"<script id=\"rnn-mathjax\">{source}</script>")
 
 
@@ -67,7 +75,7 @@ class FeedbackStyle(Preprocessor):
         return nb, resources
 
 
-SCORE = re.compile(r'href="#([^"]+)">[^<]*</a>\s*\(Score:\s*([-0-9.]+)\s*/\s*([-0-9.]+)\)')
+STATE_DIR = Path("_grading") / "feedback_state"  # under the course root, beside feedback/
 
 
 @dataclass
@@ -80,18 +88,68 @@ class Stale:
         return f"{self.student} {self.notebook}: {self.reason}"
 
 
-def page_scores(html: str) -> dict[str, float]:
-    """grade_id -> the score a feedback page shows (its table of contents)."""
-    return {grade_id: float(score) for grade_id, score, _ in SCORE.findall(html)}
+def shown_state(nb) -> dict:
+    """What a feedback page written now for the gradebook's submitted notebook `nb` shows,
+    as nbgrader's GetGrades reads it: each grade's score, each comment, the total after
+    any late penalty."""
+    return {"scores": {g.name: float(g.score or 0.0) for g in nb.grades},
+            "comments": {c.name: c.comment or "" for c in nb.comments},
+            "total": float(nb.score or 0.0) - float(nb.late_submission_penalty or 0.0)}
+
+
+def state_path(root, student: str, assignment: str, notebook: str) -> Path:
+    """Where the record of what `student`'s feedback page for `notebook` shows is kept."""
+    return Path(root) / STATE_DIR / student / assignment / f"{notebook}.json"
+
+
+class RecordFeedback(Preprocessor):
+    """Records, out of the feedback folder, what the page being written will show (from
+    the gradebook, just before nbgrader's GetGrades reads it: a grade saved in between
+    makes the page look stale, never fresh). `stale_feedback` compares that record with
+    the gradebook and never reads the page, whose text the student partly wrote. Runs in
+    `generate_feedback`, before the page is written."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            state = shown_state(gb.find_submission_notebook(
+                info["notebook"], info["assignment"], info["student"]))
+        root = self.config.CourseDirectory.get("root") or os.getcwd()
+        path = state_path(root, info["student"], info["assignment"], info["notebook"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+        return nb, resources
+
+
+def _differences(shown: dict, now: dict) -> list[str]:
+    out = []
+    for name, score in now["scores"].items():
+        if name not in shown["scores"]:
+            out.append(f"{name} missing from the page")
+        elif abs(shown["scores"][name] - score) > 0.005:
+            out.append(f"{name} shows {shown['scores'][name]:g} but the gradebook has {score:g}")
+    out += [f"the comment on {name} changed" for name, text in now["comments"].items()
+            if shown["comments"].get(name, "") != text]
+    if not out and abs(shown["total"] - now["total"]) > 0.005:
+        out.append(f"the total shows {shown['total']:g} but the gradebook has {now['total']:g}")
+    return out
 
 
 def stale_feedback(coursedir, gradebook, assignment: str) -> list[Stale]:
-    """Feedback pages that are missing or show other scores than the gradebook holds now.
+    """Feedback pages that are missing or show other grades than the gradebook holds now.
 
-    A page older than its autograded notebook is stale (graded again since). nbgrader
-    keeps no time on a grade, so a page is also compared with the grades themselves: a
-    page written before the formgrader saved a written answer's score shows 0 for it,
-    and `nbgrader generate_feedback` without --force keeps that page.
+    Only the gradebook and the files' times are read, never a page's text. A page older
+    than its autograded notebook is stale (graded again since). nbgrader keeps no time on
+    a grade, so what a page shows is the record `RecordFeedback` wrote just before the
+    page: a page written before the formgrader saved a written answer's score shows 0 for
+    it, and `nbgrader generate_feedback` without --force keeps that page. A page with no
+    record, or with a record newer than itself (its last run did not write it), is stale.
     """
     root = Path(coursedir.root) / coursedir.feedback_directory
     out = []
@@ -99,22 +157,26 @@ def stale_feedback(coursedir, gradebook, assignment: str) -> list[Stale]:
         student = submission.student.id
         for nb in submission.notebooks:
             page = root / student / assignment / f"{nb.name}.html"
-            if not page.exists():
+            if not page.is_file():
                 out.append(Stale(student, nb.name, "no feedback page"))
                 continue
+            written = page.stat().st_mtime_ns
             graded = (Path(coursedir.root) / coursedir.autograded_directory / student
                       / assignment / f"{nb.name}.ipynb")
-            if graded.exists() and graded.stat().st_mtime > page.stat().st_mtime:
+            if graded.exists() and graded.stat().st_mtime_ns > written:
                 out.append(Stale(student, nb.name, "graded again after the page was written"))
                 continue
-            shown = page_scores(page.read_text(encoding="utf-8", errors="replace"))
-            for grade in nb.grades:
-                now = float(grade.score or 0.0)
-                if grade.name not in shown:
-                    out.append(Stale(student, nb.name, f"{grade.name} missing from the page"))
-                elif abs(shown[grade.name] - now) > 0.005:
-                    out.append(Stale(student, nb.name, f"{grade.name} shows "
-                                     f"{shown[grade.name]:g} but the gradebook has {now:g}"))
+            record = state_path(coursedir.root, student, assignment, nb.name)
+            try:
+                if record.stat().st_mtime_ns > written:
+                    raise ValueError("newer than the page")
+                shown = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                out.append(Stale(student, nb.name, "no record of what the page shows "
+                                 "(`python -m autograder feedback` rewrites it)"))
+                continue
+            now = shown_state(nb)
+            out += [Stale(student, nb.name, reason) for reason in _differences(shown, now)]
     return out
 
 

@@ -6,8 +6,9 @@ image/svg+xml, text/markdown, application/javascript and widget views are writte
 the page as they are. `sanitize_notebook(nb)` rewrites the notebook so that none of that
 can run script, load anything, or pose as part of the grading page:
 
-- a markdown cell is rendered with nbconvert's own renderer and the result checked with
-  an allow-list sanitiser (`nh3`, the ammonia binding). A cell the sanitiser leaves
+- a markdown cell is rendered with nbconvert's own renderer, then given the templates'
+  `strip_files_prefix` (so what is judged is what the page shows), and the result checked
+  with an allow-list sanitiser (`nh3`, the ammonia binding). A cell the sanitiser leaves
   untouched keeps its source byte for byte (math, tables, code, `a < b`, `<br>` ...).
   Otherwise the cell becomes the sanitised HTML (one HTML block, so markdown cannot
   re-interpret it; math stays as TeX text for MathJax) under a visible note.
@@ -17,6 +18,10 @@ can run script, load anything, or pose as part of the grading page:
   text/html; SVG becomes an <img> (no script runs in an image); markdown outputs are
   rendered and sanitised; JavaScript, widget views and unknown types become a line of
   inert text; raw cells are sanitised as HTML; notebook widget state is dropped.
+- links (`href`) keep only `http:`, `https:`, `mailto:` and in-page `#` targets, judged
+  after the browser's own clean-up (entities decoded, whitespace and control characters
+  dropped); relative links (other files of the submission, `files/...`, `//host`) lose
+  their target and stay as text. Images come only from `data:` URLs of image types.
 
 Trusted cells (`locked` in nbgrader metadata, whose source the gradebook restored) keep
 their source. Nothing here ever raises for one cell: a cell that cannot be sanitised is
@@ -33,9 +38,16 @@ from html.parser import HTMLParser
 
 import nbformat
 import nh3
+from nbconvert.filters.strings import strip_files_prefix
+
+from autograder.grading import rendercap
 
 NOTE = ("[secure grading] HTML in this cell that is not on the grading page's allow-list "
-        "(scripts, event handlers, frames, forms, styles, remote images ...) was removed.")
+        "(scripts, event handlers, frames, forms, styles, remote images, links other than "
+        "http(s), mailto and #...) was removed.")
+CUT_NOTE = ("[secure grading] this cell was not rendered ({reason}); its start is shown "
+            "as plain text:")
+CUT_SHOWN = 2_000  # characters of a cut cell shown as text
 MARKER = "rnn-sanitized"  # class of the wrapper around a rewritten cell (for tests/review)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 # Outputs kept as they are (after validation): everything else is made inert text.
@@ -43,6 +55,10 @@ PLAIN_OUTPUT_TYPES = ("text/plain",)
 _BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What a browser drops from a URL before reading its scheme (C0 controls, space; tab and
+# newline anywhere): removed before a link is judged, and from the link that is kept.
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+LINK_TARGETS = re.compile(r"(https?:|mailto:|#)", re.IGNORECASE)
 _SIZE = re.compile(r"\d{1,5}(\.\d{1,3})?(px|%)?")
 # A 1x1 transparent PNG: the image of an attachment the notebook does not have.
 MISSING_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAA"
@@ -78,7 +94,7 @@ def _code_classes() -> frozenset:
     from pygments.token import STANDARD_TYPES
 
     return frozenset({c for c in STANDARD_TYPES.values() if c} | {
-        "highlight", "anchor-link", MARKER})
+        "highlight", "anchor-link", MARKER, rendercap.MATHJAX_SKIP})
 
 
 CLASSES = _code_classes()
@@ -99,7 +115,7 @@ class Sanitizer:
         if attr == "src":  # images only from the notebook itself, never fetched
             return value if tag == "img" and _DATA_IMAGE.fullmatch(value) else None
         if attr == "href":
-            return None if value.strip().lower().startswith("data:") else value
+            return safe_link(value)
         if attr == "class":
             kept = [c for c in value.split() if c in CLASSES]
             return " ".join(kept) or None
@@ -118,6 +134,22 @@ class Sanitizer:
             return _events(fragment) == _events(self.clean(fragment))
         except Exception:  # an unparsable fragment is not clean
             return False
+
+
+def safe_link(value: str) -> str | None:
+    """The link a page may carry for an `href` of `value` (decoded), or None.
+
+    Only `http:`, `https:`, `mailto:` and in-page `#...`, after removing what a browser
+    ignores; nothing relative (nbconvert's templates strip a leading `files/` from links,
+    so no relative link can be judged by how it looks before that)."""
+    url = _URL_IGNORED.sub("", value)
+    return url if LINK_TARGETS.match(url) else None
+
+
+def as_shown(rendered: str) -> str:
+    """The HTML the formgrader and feedback templates write for a rendered markdown cell
+    (`markdown2html | strip_files_prefix`)."""
+    return strip_files_prefix(rendered)
 
 
 class _Events(HTMLParser):
@@ -182,12 +214,12 @@ def render_markdown(source: str, attachments: dict | None = None) -> str:
     return MarkdownWithMath(renderer=renderer).render(source)
 
 
-def as_html_block(fragment: str) -> str:
+def as_html_block(fragment: str, classes: str = MARKER) -> str:
     """Markdown source that renders to exactly `fragment`: one line, one HTML block.
 
     Newlines become `&#10;` (the same character to an HTML parser), so no blank line can
     end the block and let markdown (or the math pre-processor) re-read its text."""
-    return f'<div class="{MARKER}">' + fragment.replace("\r", "").replace(
+    return f'<div class="{classes}">' + fragment.replace("\r", "").replace(
         "\n", "&#10;") + "</div>"
 
 
@@ -235,35 +267,66 @@ def sanitize_attachments(cell) -> list[str]:
     return missing
 
 
-def sanitize_markdown_cell(cell, sanitizer: Sanitizer) -> str | None:
+def cut_block(source: str, reason: str) -> str:
+    """Markdown for a cell that was not rendered: the note and the start of its text, as
+    escaped text in one HTML block that MathJax skips."""
+    note = CUT_NOTE.format(reason=reason)
+    return as_html_block(f"<p><em>{html.escape(note)}</em></p><pre>"
+                         f"{inert_brackets(html.escape(source[:CUT_SHOWN]))}</pre>",
+                         f"{MARKER} {rendercap.MATHJAX_SKIP}")
+
+
+def inert_brackets(fragment: str) -> str:
+    """`fragment` with every `[` as `&#91;` (the same to a browser): the templates'
+    `strip_files_prefix` takes time quadratic in the `[` of a line."""
+    return fragment.replace("[", "&#91;")
+
+
+def sanitize_markdown_cell(cell, sanitizer: Sanitizer,
+                           renderer: rendercap.Renderer | None = None) -> str | None:
     """Sanitise a student's markdown cell in place; returns what was done (or None)."""
+    renderer = renderer or rendercap.Renderer()
     missing = sanitize_attachments(cell)
     source = _text(cell.get("source", ""))
     done = f"missing attachments {missing} shown as blank images" if missing else None
+    seconds = 0.0
     try:
-        rendered = render_markdown(source, cell.get("attachments"))
+        shown, seconds = renderer.render(source, cell.get("attachments"))
+    except rendercap.Cut as cut:
+        cell["source"] = cut_block(source, str(cut))
+        return f"not rendered: {cut}"
     except Exception as error:  # nbconvert could not render it: show the text instead
-        rendered = None
+        shown = None
         done = f"could not be rendered ({type(error).__name__}); shown as text"
-    if rendered is not None and sanitizer.is_clean(rendered):
+    if shown is not None and sanitizer.is_clean(shown) and renderer.keep(seconds):
         return done
-    if rendered is not None:
-        cleaned = sanitizer.clean(rendered)
-        new = as_html_block(f'<p><em>{html.escape(NOTE)}</em></p>' + cleaned)
+    if shown is not None:
+        slow = not renderer.keep(0.0) or seconds > rendercap.SLOW_SECONDS
+        cleaned = sanitizer.clean(shown)
+        note = f'<p><em>{html.escape(NOTE)}</em></p>'
+        classes = MARKER
+        if slow:  # shown as HTML, so neither the pages nor MathJax render it again
+            note = (f"<p><em>[secure grading] rendered slowly ({seconds:.1f} s): shown "
+                    "without typesetting its math.</em></p>")
+            classes = f"{MARKER} {rendercap.MATHJAX_SKIP}"
+            cleaned = inert_brackets(cleaned)
+        new = as_html_block(note + cleaned, classes)
         try:
-            if sanitizer.is_clean(render_markdown(new, cell.get("attachments"))):
+            # The sanitiser's own block (it may be longer than the student's source).
+            check, _ = renderer.render(new, cell.get("attachments"), 10 * rendercap.MAX_CHARS)
+            if sanitizer.is_clean(check):
                 cell["source"] = new
-                return "HTML outside the allow-list removed"
+                return "rendered slowly" if slow else "HTML outside the allow-list removed"
         except Exception:
             pass
     # Last resort: the source as escaped text in one block.
-    cell["source"] = as_html_block(f"<p><em>{html.escape(NOTE)}</em></p><pre>"
-                                   f"{html.escape(source)}</pre>")
+    cell["source"] = cut_block(source, "it could not be sanitised")
     return done or "shown as text"
 
 
-def sanitize_output(output, sanitizer: Sanitizer):
+def sanitize_output(output, sanitizer: Sanitizer, renderer: rendercap.Renderer | None = None):
     """A safe copy of one output (never raises)."""
+    renderer = renderer or rendercap.Renderer()
     kind = output.get("output_type")
     if kind == "stream":
         return nbformat.v4.new_output("stream", name="stderr" if output.get("name") ==
@@ -293,16 +356,21 @@ def sanitize_output(output, sanitizer: Sanitizer):
             else:
                 dropped.append(mime)
         elif mime == "text/html":
-            new_data[mime] = sanitizer.clean(_text(value))
+            cleaned = sanitizer.clean(_text(value))
+            if rendercap.precheck(cleaned[:rendercap.MAX_CHARS]):  # MathJax skips it
+                cleaned = f'<div class="{rendercap.MATHJAX_SKIP}">{cleaned}</div>'
+            new_data[mime] = cleaned
         elif mime == "image/svg+xml":
             svg = base64.b64encode(_text(value).encode()).decode()
             new_data.setdefault("text/html", f'<img src="data:image/svg+xml;base64,{svg}">')
         elif mime == "text/markdown":
             try:
-                new_data.setdefault("text/html", sanitizer.clean(render_markdown(_text(value))))
+                shown = renderer.render(_text(value))[0]
+                new_data.setdefault("text/html", sanitizer.clean(shown))
             except Exception:
-                new_data.setdefault("text/plain", _text(value))
-        elif mime == "text/latex" and not re.search(r"[<>&]", _text(value)):
+                new_data.setdefault("text/plain", _text(value)[:rendercap.MAX_CHARS])
+        elif mime == "text/latex" and not re.search(r"[<>&]", _text(value)) \
+                and not rendercap.precheck(_text(value)):
             new_data[mime] = _text(value)
         else:
             dropped.append(mime)
@@ -365,6 +433,7 @@ def sanitize_notebook(nb, skip_outputs_of=()) -> dict[int, str]:
     Outputs of the cells in `skip_outputs_of` (indices of trusted test cells) are left."""
     repair_text(nb)
     sanitizer = Sanitizer(reserved_ids(nb))
+    renderer = rendercap.Renderer()
     report: dict[int, str] = {}
     nb.metadata.pop("widgets", None)
     for index, cell in enumerate(nb.cells):
@@ -376,11 +445,18 @@ def sanitize_notebook(nb, skip_outputs_of=()) -> dict[int, str]:
                     if missing:
                         report[index] = f"missing attachments {missing}"
                     continue
-                done = sanitize_markdown_cell(cell, sanitizer)
+                done = sanitize_markdown_cell(cell, sanitizer, renderer)
             elif kind == "raw":
                 if _is_locked(cell):
                     continue
                 source = _text(cell.get("source", ""))
+                reason = rendercap.precheck(source)
+                if reason:  # shown, as text, to nothing that would parse it all
+                    cell["source"] = f'<div class="{rendercap.MATHJAX_SKIP}"><p><em>' \
+                        f'{html.escape(CUT_NOTE.format(reason=reason))}</em></p><pre>' \
+                        f'{html.escape(source[:CUT_SHOWN])}</pre></div>'
+                    report[index] = f"not rendered: {reason}"
+                    continue
                 cleaned = sanitizer.clean(source)
                 done = None if sanitizer.is_clean(source) else "raw HTML sanitised"
                 if done:
@@ -389,7 +465,7 @@ def sanitize_notebook(nb, skip_outputs_of=()) -> dict[int, str]:
                 done = None
                 cell.pop("attachments", None)
                 if index not in skip_outputs_of:
-                    cell["outputs"] = [sanitize_output(o, sanitizer)
+                    cell["outputs"] = [sanitize_output(o, sanitizer, renderer)
                                        for o in cell.get("outputs", []) or []
                                        if isinstance(o, dict)]
             else:

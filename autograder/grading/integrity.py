@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.grading import safecopy
+from autograder.grading.textsafe import md_code, md_text
 
 SIMILAR = 0.92          # token-sequence similarity that counts as a near-copy
 MIN_TOKENS = 25         # functions shorter than this are too small to compare
@@ -72,10 +73,11 @@ class Report:
         grouped = self.by_student()
         if not grouped:
             lines.append("No submission was flagged.")
-        for student in sorted(grouped):
-            lines.append(f"## {student}")
+        for student in sorted(grouped):  # student-derived values are data: escaped
+            lines.append(f"## {md_text(student)}")
             for flag in grouped[student]:
-                lines.append(f"- {flag.reason}" + (f": `{flag.detail}`" if flag.detail else ""))
+                lines.append(f"- {md_text(flag.reason)}"
+                             + (f": {md_code(flag.detail)}" if flag.detail else ""))
             lines.append("")
         return "\n".join(lines) + "\n"
 

@@ -9,12 +9,13 @@ new root built from an allow-list (`view.py`: the interpreter, the standard libr
 system's shared libraries and the packages a student may use, read-only; a private
 size-capped /tmp holding the work folder; minimal /dev and /etc; /proc of the new PID
 namespace; nothing else of the host); a uid leased to this job alone (`caps.UidLease`), no
-groups, no_new_privs; per-process rlimits; and caps for the whole sandbox (`caps.py`): cgroups
+groups, no_new_privs; a system-call allow-list (`syscalls.py`, seccomp); per-process
+rlimits; and caps for the whole sandbox (`caps.py`): cgroups
 (memory, processes, one CPU's worth of time with an equal share) where the machine allows,
 otherwise a supervisor that sums the memory and CPU time of all the sandbox's processes.
 `capabilities().describe()` says which protection and which caps are in force; anything
 missing is logged loudly. Without root or `unshare` the job still runs in its own process
-group with the rlimits and the supervisor.
+group with the rlimits, the system-call allow-list and the supervisor.
 
 Time caps: each cell and each problem (calls step) has a wall-time cap, and the whole
 submission has one. A step that overruns, or kills its process (os._exit, segfault,
@@ -22,6 +23,13 @@ memory), is recorded as "timeout"/"crashed"; the worker is restarted, replays th
 cells before it, skips it, and carries on, so only that step is lost. Results come back
 over a pipe while the step's caps run, bounded in bytes (`protocol`), and only the calls
 the grader asked for are decoded.
+
+Who starts a step: this process. It sends the worker one step at a time ("run i" on a
+pipe the worker reads) and starts that step's clock when it sends; nothing the worker
+writes back can start a step or restart a clock (a forged "done" can only end the current
+step early, handing the next step's own clock to whatever is still running). Recorded
+helper values stay here too (`oracle`): the worker asks for them call by call and this
+process answers on the same pipe.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.grading import protocol
+from autograder.grading import oracle, protocol
 from autograder.grading.caps import (  # noqa: F401  (re-exported)
     CGROUP_CONTROLLERS,
     UID_BASE,
@@ -63,10 +71,12 @@ from autograder.grading.view import STUDENT_PACKAGES, view  # noqa: F401  (re-ex
 log = logging.getLogger("autograder.grading")
 
 WORKER = Path(__file__).with_name("_worker.py")
+SYSCALLS = Path(__file__).with_name("syscalls.py")
 SANDBOX_WORKDIR = "/tmp/submission"
 STARTUP_SECONDS = 30.0  # interpreter + numpy + IPython start, generous under load
 NAMESPACES = ["--net", "--mount", "--pid", "--ipc", "--uts"]
 POLL_SECONDS = 0.25  # the supervisor's sampling period
+MAX_OUTBOX = 64 << 20  # bytes of answers the worker may leave unread
 
 
 class SandboxError(RuntimeError):
@@ -136,6 +146,7 @@ class Capabilities:
     missing: tuple
     cgroups: bool = False
     cgroup_problem: str = ""
+    seccomp: bool = False
 
     @property
     def mode(self) -> str:
@@ -151,10 +162,11 @@ class Capabilities:
                 f"and CPU time over the sandbox's processes ({self.cgroup_problem})")
         if not self.missing:
             return ("sandbox: own network/mount/PID/IPC/UTS namespaces, allow-listed root "
-                    f"view, size-capped private /tmp, leased unprivileged uid, rlimits, {caps},"
-                    " wall-time caps")
+                    f"view, size-capped private /tmp, leased unprivileged uid, system-call "
+                    f"allow-list (seccomp), rlimits, {caps}, wall-time caps")
+        held = "system-call allow-list (seccomp), " if self.seccomp else ""
         return ("sandbox DEGRADED, missing: " + "; ".join(self.missing)
-                + f". Still isolated by process, rlimits, {caps} and wall-time caps.")
+                + f". Still isolated by process, {held}rlimits, {caps} and wall-time caps.")
 
 
 @cache
@@ -185,8 +197,13 @@ def capabilities(mode: str | None = None) -> Capabilities:
     drop = root and mode != "process"
     if not drop:
         missing.append("unprivileged uid (code runs as the grading user)")
+    filter_problem = seccomp_problem()
+    if filter_problem:
+        missing.append("system-call allow-list (seccomp: every system call is open, keyring, "
+                       f"namespace, ptrace and bpf calls included): {filter_problem}")
     problem = cgroup_problem() if mode != "process" else "forced by RNN_GRADING_SANDBOX"
-    caps = Capabilities(namespaces, drop, tuple(missing), problem is None, problem or "")
+    caps = Capabilities(namespaces, drop, tuple(missing), problem is None, problem or "",
+                        not filter_problem)
     if missing:
         log.warning("SECURE GRADING IS DEGRADED on this machine: %s", caps.describe())
     elif not caps.cgroups:
@@ -194,6 +211,23 @@ def capabilities(mode: str | None = None) -> Capabilities:
                     "polling, which is coarser", problem)
     return caps
 
+
+@cache
+def seccomp_problem() -> str | None:
+    """None if the system-call allow-list can be installed here (tried in a child process
+    that then checks that a blocked call fails), else why not. RNN_GRADING_SECCOMP=off
+    forces it off (for tests of that path)."""
+    if os.environ.get("RNN_GRADING_SECCOMP", "auto") == "off":
+        return "forced off by RNN_GRADING_SECCOMP=off"
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-B", str(SYSCALLS)], capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"the probe did not run: {error}"
+    if proc.returncode != 0:
+        why = (proc.stdout + proc.stderr).strip().splitlines()
+        return why[-1][:300] if why else f"the probe failed (exit status {proc.returncode})"
+    return None
 
 
 # ------------------------------------------------------------------------ data files
@@ -321,6 +355,7 @@ def _sandbox_config(limits, uid, hide, caps, tmp, cgroups) -> dict:
     return {
         "namespace": caps.namespaces,
         "drop_privileges": caps.drop_privileges,
+        "seccomp": caps.seccomp,
         "uid": uid, "gid": uid,
         "view": {**view(), "empty": view()["empty"] + extra_empty},
         "root": str(tmp / "root"),
@@ -346,16 +381,22 @@ def _run(steps, limits, uid, hide, caps, tmp, start, cgroups) -> JobResult:
     tmp.chmod(0o711)
     arrays: dict[str, np.ndarray] = {}
     wire_steps = []
-    for step in steps:
+    answers = oracle.Answers()  # recorded helper values: never written for the sandbox
+    for index, step in enumerate(steps):
         if step.kind == "code":
             wire_steps.append({"kind": "code", "source": step.source})
-        else:
-            wire_steps.append({"kind": "calls", "calls": [
-                {"key": c["key"], "function": c["function"],
-                 "args": protocol.encode(tuple(c.get("args", ())), arrays),
-                 "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays),
-                 **({"spec": protocol.encode(dict(c["spec"]), arrays)} if "spec" in c else {})}
-                for c in step.calls]})
+            continue
+        calls = []
+        for c in step.calls:
+            wire = {"key": c["key"], "function": c["function"],
+                    "args": protocol.encode(tuple(c.get("args", ())), arrays),
+                    "kwargs": protocol.encode(dict(c.get("kwargs", {})), arrays)}
+            if "spec" in c:
+                spec, tables = oracle.split_spec(dict(c["spec"]))
+                answers.add(index, c["key"], tables)
+                wire["spec"] = protocol.encode(spec, arrays)
+            calls.append(wire)
+        wire_steps.append({"kind": "calls", "calls": calls})
     protocol.save_arrays(jobdir / "inputs.npz", arrays)
     job = {"steps": wire_steps, "output_chars": limits.output_chars,
            "sandbox": _sandbox_config(limits, uid, hide, caps, tmp, cgroups)}
@@ -378,7 +419,7 @@ def _run(steps, limits, uid, hide, caps, tmp, start, cgroups) -> JobResult:
                                           f"({limits.submission_timeout:g} s) was reached")
             break
         attempt = _Attempt(jobdir, tmp, plan, steps, limits, caps, deadline, uid, cgroups,
-                           budget)
+                           budget, answers)
         done, current, reason, text = attempt.run()
         logs.append(text)
         for i, outcome in done:
@@ -405,8 +446,8 @@ def _run(steps, limits, uid, hide, caps, tmp, start, cgroups) -> JobResult:
                      seconds=time.monotonic() - start, mode=caps.mode)
 
 
-def _command(caps: Capabilities, jobdir: Path, fd: int) -> list[str]:
-    worker = [sys.executable, "-I", "-B", str(WORKER), str(jobdir), str(fd)]
+def _command(caps: Capabilities, jobdir: Path, fd: int, command_fd: int) -> list[str]:
+    worker = [sys.executable, "-I", "-B", str(WORKER), str(jobdir), str(fd), str(command_fd)]
     if caps.namespaces:
         return ["unshare", *NAMESPACES, "--fork", "--kill-child", "--mount-proc",
                 "--propagation", "private", *worker]
@@ -433,32 +474,45 @@ class _ReadBudget:
 class _Attempt:
     """One worker process over `plan`. `run()` returns (done, current, reason, log text):
     `done` lists (step, outcome); `current` is the step it was in when it overran, died or
-    broke a cap (None if it finished)."""
+    broke a cap (None if it finished).
+
+    The worker writes "ready" once it is set up (before any student code runs), "ask J N"
+    (a helper's arguments, J bytes of JSON and N of npz) and "done i J N" (step i's
+    record). This side writes "run i" (its clock starts then), "answer J N" or "none" to
+    each ask, and "end"; only these words, in this order, move it."""
 
     def __init__(self, jobdir, tmp, plan, steps, limits, caps, deadline, uid, cgroups,
-                 budget):
+                 budget, answers=None):
         self.jobdir, self.tmp, self.plan, self.steps = jobdir, tmp, plan, steps
         self.limits, self.caps, self.deadline = limits, caps, deadline
         self.uid, self.cgroups, self.budget = uid, cgroups, budget
+        self.answers = answers or oracle.Answers()
         self.current = None
+        self.started = False     # "ready" seen: steps are being sent
+        self.sent = 0            # how many steps of `plan` were sent
+        self.asks = self.ask_bytes = 0  # questions of the current step
         self.done: list = []
         self.finished = False
         self.broke = ""          # a cap this attempt broke (memory, CPU, disk, bytes)
         self.buffer = bytearray()
-        self.frame = None        # (index, json bytes, npz bytes) being received
+        self.frame = None        # ("done"|"ask", index, json bytes, npz bytes) being received
+        self.outbox = bytearray()  # for the worker, written as its pipe takes it
         self.cpu_seen: dict = {}
 
     def run(self):
-        (self.jobdir / "plan.json").write_text(json.dumps(self.plan), encoding="utf-8")
         oom_before = self.cgroups.oom_kills() if self.cgroups else 0
         read_fd, write_fd = os.pipe()
+        command_read, command_write = os.pipe()
         proc = subprocess.Popen(
-            _command(self.caps, self.jobdir, write_fd), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-            start_new_session=True, env=_environment(self.caps, str(self.tmp / "work")),
-            cwd="/")
+            _command(self.caps, self.jobdir, write_fd, command_read),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(write_fd, command_read), start_new_session=True,
+            env=_environment(self.caps, str(self.tmp / "work")), cwd="/")
         self.proc = proc
         os.close(write_fd)
+        os.close(command_read)
+        os.set_blocking(command_write, False)
+        self.command_fd = command_write
         sel = selectors.DefaultSelector()
         sel.register(read_fd, selectors.EVENT_READ, "progress")
         sel.register(proc.stdout, selectors.EVENT_READ, "output")
@@ -467,8 +521,16 @@ class _Attempt:
         self.step_deadline = time.monotonic() + STARTUP_SECONDS
         next_poll = time.monotonic() + POLL_SECONDS
         open_streams = 2
+        writing = False
         try:
-            while open_streams and not self.broke:
+            while open_streams and not self.broke and not self.finished:
+                self._flush()
+                if bool(self.outbox) != writing:
+                    writing = bool(self.outbox)
+                    if writing:
+                        sel.register(command_write, selectors.EVENT_WRITE, "commands")
+                    else:
+                        sel.unregister(command_write)
                 now = time.monotonic()
                 limit = min(self.step_deadline, self.deadline)
                 if now >= limit:
@@ -481,6 +543,8 @@ class _Attempt:
                         break
                 wait = limit - now if self.caps.cgroups else min(limit, next_poll) - now
                 for key, _ in sel.select(max(wait, 0)):
+                    if key.data == "commands":
+                        continue  # flushed at the top of the loop
                     fd = key.fd if key.data == "progress" else proc.stdout.fileno()
                     data = os.read(fd, 1 << 16)
                     if not data:
@@ -503,6 +567,7 @@ class _Attempt:
                 kill_uid(self.uid)
             sel.close()
             os.close(read_fd)
+            os.close(command_write)
             proc.stdout.close()
         code = proc.wait()
         if self.cgroups is not None and self.cgroups.oom_kills() > oom_before:
@@ -531,22 +596,55 @@ class _Attempt:
         return f"timeout: stopped after {_step_cap(self.steps, self.current, self.limits):g} " \
                "s (its time cap)"
 
+    def _send(self, data: bytes) -> None:
+        self.outbox += data
+        if len(self.outbox) > MAX_OUTBOX:
+            self.broke = ("the sandbox did not read the grader's answers "
+                          f"({len(self.outbox)} bytes waiting)")
+
+    def _flush(self) -> None:
+        """Write what the worker's pipe takes now (never blocks)."""
+        while self.outbox:
+            try:
+                written = os.write(self.command_fd, self.outbox)
+            except BlockingIOError:
+                return
+            except OSError:  # the worker closed its end: it reads nothing more
+                self.outbox.clear()
+                return
+            del self.outbox[:written]
+
+    def _next_step(self) -> None:
+        """Send the next step of the plan and start its clock (or "end" after the last)."""
+        self.current = None
+        if self.sent >= len(self.plan):
+            self.finished = True
+            self._send(b"end\n")
+            return
+        self.current = self.plan[self.sent]
+        self.sent += 1
+        self.asks = self.ask_bytes = 0
+        self.step_deadline = time.monotonic() + _step_cap(self.steps, self.current, self.limits)
+        self._send(f"run {self.current}\n".encode())
+
     def _feed(self, data: bytes) -> None:
-        """Parse the progress stream: lines, and each step's result frame after "done"."""
+        """Parse the progress stream: lines, and the frame after "done" or "ask"."""
         self.buffer += data
-        while self.buffer and not self.broke:
+        while self.buffer and not self.broke and not self.finished:
             if self.frame is not None:
-                index, json_size, npz_size = self.frame
+                kind, index, json_size, npz_size = self.frame
                 if len(self.buffer) < json_size + npz_size:
                     return
                 raw = bytes(self.buffer[:json_size + npz_size])
                 del self.buffer[:json_size + npz_size]
                 self.frame = None
+                if kind == "ask":
+                    self._send(self.answers.reply(index, raw[:json_size], raw[json_size:]))
+                    continue
                 keys = [c["key"] for c in self.steps[index].calls]
                 self.done.append((index, decode_step(raw[:json_size], raw[json_size:], keys,
                                                      self.budget.decoded.for_step())))
-                self.current = None
-                self.step_deadline = time.monotonic() + STARTUP_SECONDS
+                self._next_step()
                 continue
             end = self.buffer.find(b"\n")
             if end < 0:
@@ -559,10 +657,23 @@ class _Attempt:
             numbers = [int(a) for a in args if a.isdigit() and len(a) < 12]
             if len(numbers) != len(args):
                 continue
-            if word == "start" and len(numbers) == 1 and numbers[0] < len(self.steps):
-                self.current = numbers[0]
-                self.step_deadline = time.monotonic() + _step_cap(self.steps, self.current,
-                                                                  self.limits)
+            if word == "ready" and not numbers and not self.started:
+                self.started = True  # set up, no student code has run yet
+                self._next_step()
+            elif word == "ask" and len(numbers) == 2 and self.current is not None:
+                json_size, npz_size = numbers
+                self.asks += 1
+                self.ask_bytes += json_size + npz_size
+                if json_size > oracle.MAX_ASK_JSON or npz_size > oracle.MAX_ASK_NPZ or \
+                        self.asks > oracle.MAX_ASKS or \
+                        self.ask_bytes > oracle.MAX_STEP_ASK_BYTES or \
+                        json_size + npz_size > self.budget.raw:
+                    self.broke = ("the sandbox asked for helper values beyond the grader's "
+                                  f"caps ({oracle.MAX_ASKS} questions, "
+                                  f"{oracle.MAX_STEP_ASK_BYTES >> 20} MiB per problem)")
+                    return
+                self.budget.raw -= json_size + npz_size
+                self.frame = ("ask", self.current, json_size, npz_size)
             elif word == "done" and len(numbers) == 3 and numbers[0] == self.current:
                 _, json_size, npz_size = numbers
                 if json_size > protocol.MAX_JSON_BYTES or npz_size > \
@@ -574,9 +685,7 @@ class _Attempt:
                                   f"{protocol.MAX_JOB_BYTES >> 20} MiB per notebook)")
                     return
                 self.budget.raw -= json_size + npz_size
-                self.frame = (self.current, json_size, npz_size)
-            elif word == "end" and not numbers:
-                self.finished = True
+                self.frame = ("done", self.current, json_size, npz_size)
 
     def _supervise(self) -> None:
         """Without cgroups: sum memory and CPU time over the sandbox's processes, and the

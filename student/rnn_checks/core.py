@@ -194,8 +194,13 @@ class Check:
 
     # -- in-place changes and outputs that are inputs ---------------------------------------
     def input_problems(self, case: Case, output: object, info: dict) -> list[str]:
-        """The INPUTS sub-check: every argument is as it was, and (case.new_output) no
-        part of the output is an argument object."""
+        """The INPUTS sub-check: the output is of the right kind (a function that returns
+        nothing changes nothing, and earns nothing for it), every argument is as it was,
+        and (case.new_output) no part of the output is an argument object."""
+        wrong = self.kind_problems(case, output)
+        if wrong:
+            return [f"{self.name} must return an output of the right kind before this "
+                    "sub-check counts:", *wrong]
         if "after_unplain" in info:
             return [f"an argument holds something that is not plain data after the call: "
                     f"{info['after_unplain']}"]
@@ -218,6 +223,15 @@ class Check:
             problems += [f"{s}: return new arrays and dicts (copies), not the ones you were "
                          "given" for s in shared[:3]]
         return problems
+
+    def kind_problems(self, case: Case, output: object) -> list[str]:
+        """What is wrong with the kind of `output`: its type, structure, shapes and dtypes
+        (never its values), judged as the "shapes and types" sub-check judges them (a
+        check's own judge or `compare_parts`), against the reference's output on `case`."""
+        judge = getattr(self, "judge_shapes_and_types", None)
+        if judge is not None:
+            return judge(case, output)
+        return self.compare_parts(dataclasses.replace(case, check="shapes and types"), output)
 
     def arg_names(self) -> tuple:
         """Parameter names of the graded function, for messages."""
