@@ -111,3 +111,31 @@ def check_steps(func: str, T_x: int) -> None:
 def sizes_note(n_a: int, n_x: int) -> str:
     """Where a cell's sizes come from, for parameter shape errors."""
     return f"n_a = {n_a} from the hidden state, n_x = {n_x} from the input"
+
+
+def check_cell_cache(func: str, cache: object, length: int) -> None:
+    """A cell cache is the `length`-tuple the matching forward function returned."""
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise ValueError(
+            f"{func}: cache must be the {length}-tuple returned by the matching forward "
+            f"function, got {type(cache).__name__}"
+            + (f" of length {len(cache)}" if isinstance(cache, (tuple, list)) else "")
+        )
+
+
+def check_sequence_caches(func: str, caches: object, length: int) -> tuple[list, np.ndarray]:
+    """(cell caches, x) from a sequence's caches, each cell cache checked; T_x must match."""
+    if not (isinstance(caches, tuple) and len(caches) == 2 and isinstance(caches[0], list)):
+        raise ValueError(
+            f"{func}: caches must be the (list of cell caches, x) pair returned by the "
+            f"matching forward function, got {type(caches).__name__}"
+        )
+    cell_caches, x = caches
+    check_array(func, "caches[1] (x)", x, (None, None, None), "(n_x, m, T_x)")
+    if len(cell_caches) != x.shape[2] or not cell_caches:
+        raise ValueError(
+            f"{func}: caches holds {len(cell_caches)} cell caches but x has T_x = {x.shape[2]}"
+        )
+    for cache in cell_caches:
+        check_cell_cache(func, cache, length)
+    return cell_caches, x

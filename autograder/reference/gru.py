@@ -19,9 +19,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._unroll import backprop_through_time, unroll
-from ._validate import check_array, check_parameters, check_steps, sizes_note
+from ._validate import (
+    check_array,
+    check_cell_cache,
+    check_parameters,
+    check_sequence_caches,
+    check_steps,
+    sizes_note,
+)
 from .activations import sigmoid
-from .rnn import _check_cell_cache, _check_sequence_caches
 
 
 def _check_gru_parameters(func: str, parameters: object, n_x: int, n_a: int) -> None:
@@ -80,7 +86,7 @@ def gru_cell_forward(xt: np.ndarray, a_prev: np.ndarray, parameters: dict) -> tu
 def gru_cell_backward(da_next: np.ndarray, cache: tuple) -> dict:
     """Backward pass of one step: da_next (n_a, m) -> dxt, da_prev, dWu, dbu, dWr, dbr, dWc, dbc."""
     func = "gru_cell_backward"
-    _check_cell_cache(func, cache, 7)
+    check_cell_cache(func, cache, 7)
     check_array(func, "da_next", da_next, cache[0].shape, "(n_a, m)")
     return _cell_backward(da_next, cache)
 
@@ -102,7 +108,7 @@ def gru_backward(da: np.ndarray, caches: tuple) -> dict:
     """BPTT for the GRU: da (n_a, m, T_x) -> dx (n_x, m, T_x), da0 (n_a, m), and
     dWu, dbu, dWr, dbr, dWc, dbc summed over time."""
     func = "gru_backward"
-    cell_caches, x = _check_sequence_caches(func, caches, 7)
+    cell_caches, x = check_sequence_caches(func, caches, 7)
     n_x, m, T_x = x.shape
     n_a = cell_caches[0][0].shape[0]
     check_array(func, "da", da, (n_a, m, T_x), "(n_a, m, T_x)")

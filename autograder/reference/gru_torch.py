@@ -17,9 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._unroll import backprop_through_time, unroll
-from ._validate import check_array, check_parameters, check_steps, sizes_note
+from ._validate import (
+    check_array,
+    check_cell_cache,
+    check_parameters,
+    check_sequence_caches,
+    check_steps,
+    sizes_note,
+)
 from .activations import sigmoid
-from .rnn import _check_cell_cache, _check_sequence_caches
 
 PARAMETER_KEYS = (
     "Wir",
@@ -88,7 +94,7 @@ def gru_torch_cell_backward(da_next: np.ndarray, cache: tuple) -> dict:
     """Backward pass of one step: da_next (n_a, m) -> dxt, da_prev and dW*/db* for every
     key of PARAMETER_KEYS."""
     func = "gru_torch_cell_backward"
-    _check_cell_cache(func, cache, 8)
+    check_cell_cache(func, cache, 8)
     check_array(func, "da_next", da_next, cache[0].shape, "(n_a, m)")
     return _cell_backward(da_next, cache)
 
@@ -109,7 +115,7 @@ def gru_torch_forward(x: np.ndarray, a0: np.ndarray, parameters: dict) -> tuple[
 def gru_torch_backward(da: np.ndarray, caches: tuple) -> dict:
     """BPTT: da (n_a, m, T_x) -> dx (n_x, m, T_x), da0 (n_a, m), every dW*/db* summed over time."""
     func = "gru_torch_backward"
-    cell_caches, x = _check_sequence_caches(func, caches, 8)
+    cell_caches, x = check_sequence_caches(func, caches, 8)
     n_x, m, T_x = x.shape
     n_a = cell_caches[0][0].shape[0]
     check_array(func, "da", da, (n_a, m, T_x), "(n_a, m, T_x)")

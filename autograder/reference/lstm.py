@@ -19,9 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_parameters, check_steps, sizes_note
+from ._validate import (
+    check_array,
+    check_cell_cache,
+    check_parameters,
+    check_sequence_caches,
+    check_steps,
+    sizes_note,
+)
 from .activations import sigmoid, softmax
-from .rnn import _check_cell_cache, _check_sequence_caches
 
 GATES = ("f", "i", "o", "c")  # the order of the stacked weights inside this module
 
@@ -75,7 +81,7 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: tuple) -
     (n_a, n_a + n_x), dbf, dbi, dbc, dbo (n_a, 1).
     """
     func = "lstm_cell_backward"
-    _check_cell_cache(func, cache, 10)
+    check_cell_cache(func, cache, 10)
     a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p = cache
     check_array(func, "da_next", da_next, a_next.shape, "(n_a, m)")
     check_array(func, "dc_next", dc_next, a_next.shape, "(n_a, m)")
@@ -153,7 +159,7 @@ def lstm_backward(da: np.ndarray, caches: tuple, dc: np.ndarray | None = None) -
     db (n_a, 1), each summed over all time steps.
     """
     func = "lstm_backward"
-    cell_caches, x = _check_sequence_caches(func, caches, 10)
+    cell_caches, x = check_sequence_caches(func, caches, 10)
     n_x, m, T_x = x.shape
     p = cell_caches[0][9]
     n_a = cell_caches[0][0].shape[0]

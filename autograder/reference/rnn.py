@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_choice, check_parameters, check_steps, sizes_note
+from ._validate import (
+    check_array,
+    check_cell_cache,
+    check_choice,
+    check_parameters,
+    check_sequence_caches,
+    check_steps,
+    sizes_note,
+)
 from .activations import softmax
 
 ACTIVATIONS = ("tanh", "relu")
@@ -80,7 +88,7 @@ def rnn_cell_backward(da_next: np.ndarray, cache: tuple, activation: str = "tanh
     """
     func = "rnn_cell_backward"
     check_choice(func, "activation", activation, ACTIVATIONS)
-    _check_cell_cache(func, cache, 4)
+    check_cell_cache(func, cache, 4)
     check_array(func, "da_next", da_next, cache[0].shape, "(n_a, m)")
     return _cell_backward(da_next, cache, activation)
 
@@ -124,7 +132,7 @@ def rnn_backward(da: np.ndarray, caches: tuple, activation: str = "tanh") -> dic
     """
     func = "rnn_backward"
     check_choice(func, "activation", activation, ACTIVATIONS)
-    cell_caches, x = _check_sequence_caches(func, caches, 4)
+    cell_caches, x = check_sequence_caches(func, caches, 4)
     n_x, m, T_x = x.shape
     n_a = cell_caches[0][0].shape[0]
     check_array(func, "da", da, (n_a, m, T_x), "(n_a, m, T_x)")
@@ -146,29 +154,3 @@ def rnn_backward(da: np.ndarray, caches: tuple, activation: str = "tanh") -> dic
             grads[key] += step[key]
     grads["da0"] = da_prevt
     return grads
-
-
-def _check_cell_cache(func: str, cache: object, length: int) -> None:
-    if not isinstance(cache, tuple) or len(cache) != length:
-        raise ValueError(
-            f"{func}: cache must be the {length}-tuple returned by the matching forward "
-            f"function, got {type(cache).__name__}"
-            + (f" of length {len(cache)}" if isinstance(cache, (tuple, list)) else "")
-        )
-
-
-def _check_sequence_caches(func: str, caches: object, length: int) -> tuple[list, np.ndarray]:
-    if not (isinstance(caches, tuple) and len(caches) == 2 and isinstance(caches[0], list)):
-        raise ValueError(
-            f"{func}: caches must be the (list of cell caches, x) pair returned by the "
-            f"matching forward function, got {type(caches).__name__}"
-        )
-    cell_caches, x = caches
-    check_array(func, "caches[1] (x)", x, (None, None, None), "(n_x, m, T_x)")
-    if len(cell_caches) != x.shape[2] or not cell_caches:
-        raise ValueError(
-            f"{func}: caches holds {len(cell_caches)} cell caches but x has T_x = {x.shape[2]}"
-        )
-    for cache in cell_caches:
-        _check_cell_cache(func, cache, length)
-    return cell_caches, x
