@@ -163,11 +163,30 @@ def settled(action, attempts: int = 10):
             time.sleep(0.5)
 
 
+def accept_dialogs(page) -> list[str]:
+    """Accept any JupyterLab dialog in front of the notebook (on a loaded machine the
+    kernel-selection dialog can open before the notebook's kernel is known; accepting it
+    takes the notebook's Pyodide kernel); their texts, printed for the log. The cells
+    must still run and give their outputs afterwards, so nothing is hidden."""
+    texts = []
+    dialogs = page.locator("dialog.jp-Dialog")
+    for _ in range(5):
+        if dialogs.count() == 0 or not dialogs.first.is_visible():
+            break
+        texts.append(dialogs.first.inner_text())
+        dialogs.first.locator(".jp-Dialog-button.jp-mod-accept").first.click()
+        time.sleep(0.5)
+    if texts:
+        print(f"lite: accepted JupyterLab dialog(s): {texts}")
+    return texts
+
+
 def run_cell(page, index: int, timeout: int = KERNEL_TIMEOUT_MS) -> str:
     """Select cell `index` (command mode), run it, wait until it ran; its output text."""
     cell = cells(page).nth(index)
     prompt = cell.locator(".jp-InputArea-prompt")
     for _ in range(3):  # a key press can be lost while the page still renders; once
+        accept_dialogs(page)
         settled(lambda: cell.locator(".jp-InputPrompt").click())  # queued, the prompt
         page.keyboard.press("Escape")  # shows [*], so pressing again never runs it twice
         page.keyboard.press("Control+Enter")
